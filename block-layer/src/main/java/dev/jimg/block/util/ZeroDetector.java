@@ -1,0 +1,53 @@
+package dev.jimg.block.util;
+
+import java.nio.ByteBuffer;
+
+/** Fast all-zero tests on buffers. */
+public final class ZeroDetector {
+    private static final int ZERO_BLOCK_SIZE = 64 * 1024;
+    private static final ByteBuffer ZEROES = ByteBuffer.allocateDirect(ZERO_BLOCK_SIZE).asReadOnlyBuffer();
+    private ZeroDetector() {
+    }
+
+    /** Whether the bytes from {@code buf}'s position to its limit are all zero; the buffer is not moved. */
+    public static boolean isZero(ByteBuffer buf) {
+        return isZero(buf, buf.position(), buf.remaining());
+    }
+
+    /** Whether {@code length} bytes of {@code buf} from absolute index {@code from} are zero. */
+    public static boolean isZero(ByteBuffer buf, int from, int length) {
+        // ByteBuffer.mismatch is vectorised by the JIT; compare against a shared zero block.
+        int pos = from;
+        int end = from + length;
+        while (pos < end) {
+            int n = Math.min(ZERO_BLOCK_SIZE, end - pos);
+            if (buf.slice(pos, n).mismatch(ZEROES.slice(0, n)) >= 0) {
+                return false;
+            }
+            pos += n;
+        }
+        return true;
+    }
+
+    public static boolean isZero(byte[] data, int from, int length) {
+        return isZero(ByteBuffer.wrap(data), from, length);
+    }
+
+    /**
+     * The length of the run starting at {@code from} (within {@code length} bytes) whose bytes are
+     * all zero ({@code zero=true}) or all contain some non-zero byte per {@code granularity}-sized
+     * sector ({@code zero=false}). Used by {@code convert -S} to find sparse runs.
+     */
+    public static int runLength(ByteBuffer buf, int from, int length, int granularity, boolean zero) {
+        int pos = from;
+        int end = from + length;
+        while (pos < end) {
+            int n = Math.min(granularity, end - pos);
+            if (isZero(buf, pos, n) != zero) {
+                break;
+            }
+            pos += n;
+        }
+        return pos - from;
+    }
+}
