@@ -14,11 +14,17 @@ package dev.jimg.emulator.fpu;
 final class DirectedRounding {
     private DirectedRounding() {}
 
-    /** Error-free transformation (Knuth's TwoSum): the exact {@code x + y - s} for {@code s = x + y}. */
+    /**
+     * Error-free transformation: the exact {@code x + y - s} for {@code s = x + y} (finite). This
+     * is Dekker's Fast2Sum on the operands ordered by magnitude, which unlike Knuth's branch-free
+     * TwoSum cannot overflow in an intermediate step when an operand is near the largest finite
+     * number ({@code s - x} is then exact, hence finite).
+     */
     static double twoSumError(double x, double y, double s) {
-        double yv = s - x;
-        double xv = s - yv;
-        return (x - xv) + (y - yv);
+        if (Math.abs(x) < Math.abs(y)) {
+            return x - (s - y);
+        }
+        return y - (s - x);
     }
 
     /**
