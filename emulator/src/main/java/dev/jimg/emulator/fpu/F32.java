@@ -42,7 +42,7 @@ public final class F32 {
         if (s == 0) {
             return zeroSum(a, b, rm);
         }
-        return round(s, signum(DirectedRounding.twoSumError(x, y, s)), rm, f);
+        return roundBasic(s, signum(DirectedRounding.twoSumError(x, y, s)), rm, f);
     }
 
     /** FSUB.S: {@code a - b}, which IEEE defines as {@code a + (-b)}. */
@@ -60,7 +60,7 @@ public final class F32 {
         if (p == 0) {
             return (a ^ b) & SIGN;
         }
-        return round(p, 0, rm, f);
+        return roundBasic(p, 0, rm, f);
     }
 
     /** FDIV.S: {@code a / b}. */
@@ -91,7 +91,7 @@ public final class F32 {
         double y = toDouble(b);
         double q = x / y;
         double r = Math.fma(-q, y, x); // exact remainder; x/y - q has the sign of r/y
-        return round(q, signum(r) * signum(y), rm, f);
+        return roundBasic(q, signum(r) * signum(y), rm, f);
     }
 
     /** FSQRT.S: the square root of {@code a}; NV for any negative non-zero input, sqrt(-0) = -0. */
@@ -108,7 +108,7 @@ public final class F32 {
         }
         double x = toDouble(a);
         double s = Math.sqrt(x);
-        return round(s, signum(Math.fma(-s, s, x)), rm, f);
+        return roundBasic(s, signum(Math.fma(-s, s, x)), rm, f);
     }
 
     /**
@@ -296,6 +296,30 @@ public final class F32 {
 
     private static int signum(double x) {
         return x > 0 ? 1 : x < 0 ? -1 : 0;
+    }
+
+    /**
+     * Rounds the binary64 result {@code s} of an addition, multiplication, division or square root
+     * of binary32 operands, whose exact value differs from {@code s} by the sign given.
+     *
+     * <p>Shortcut for RNE: the hardware's {@code (float) s} is then the correctly rounded result,
+     * because double rounding through a format of at least 2p+2 bits is innocuous for these
+     * operations (Figueroa, "When is double rounding innocuous?", 1995); a normal, finite result
+     * cannot be tiny or overflowed, so inexactness is the only flag. Not valid for fused
+     * multiply-adds, whose exact results can sit just off a binary32 midpoint.
+     */
+    private static int roundBasic(double s, int residualSign, int rm, FloatFlags f) {
+        if (rm == RoundingMode.RNE) {
+            float r = (float) s;
+            float magnitude = Math.abs(r);
+            if (magnitude > Float.MIN_NORMAL && magnitude <= Float.MAX_VALUE) {
+                if (residualSign != 0 || r != s) {
+                    f.bits |= FloatFlags.NX;
+                }
+                return Float.floatToRawIntBits(r);
+            }
+        }
+        return round(s, residualSign, rm, f);
     }
 
     private static int round(double s, int residualSign, int rm, FloatFlags f) {
