@@ -52,23 +52,31 @@ final class Oracle {
             return e >= 0 ? num.compareTo(den.shiftLeft(e)) : num.shiftLeft(-e).compareTo(den);
         }
 
+        /** Division results by quantum exponent: each mode and both roundings reuse them. */
+        private final java.util.Map<Integer, BigInteger[]> divisions = new java.util.HashMap<>();
+
         /** The value divided by 2^q, rounded to an integer in mode rm; sets inexact[0]. */
         BigInteger roundedMultiple(int q, int rm, boolean[] inexact) {
-            BigInteger n = num;
-            BigInteger d = den;
-            if (q >= 0) {
-                d = d.shiftLeft(q);
-            } else {
-                n = n.shiftLeft(-q);
-            }
-            BigInteger[] qr = n.divideAndRemainder(d);
+            BigInteger[] qr = divisions.computeIfAbsent(q, key -> {
+                BigInteger n = num;
+                BigInteger d = den;
+                if (key >= 0) {
+                    d = d.shiftLeft(key);
+                } else {
+                    n = n.shiftLeft(-key);
+                }
+                BigInteger[] r = n.divideAndRemainder(d);
+                // {floor, sign of (2 * remainder - divisor), remainder sign}
+                return new BigInteger[] {r[0], BigInteger.valueOf(r[1].shiftLeft(1).compareTo(d)),
+                        BigInteger.valueOf(r[1].signum())};
+            });
             BigInteger m = qr[0];
-            if (qr[1].signum() == 0) {
+            if (qr[2].signum() == 0) {
                 inexact[0] = false;
                 return m;
             }
             inexact[0] = true;
-            int half = qr[1].shiftLeft(1).compareTo(d);
+            int half = qr[1].intValue();
             boolean up = switch (rm) {
                 case RNE -> half > 0 || (half == 0 && m.testBit(0));
                 case RTZ -> false;
@@ -81,8 +89,16 @@ final class Oracle {
         }
     }
 
+    /** The previous exact value, whose divisions are reused when the same value is rounded again. */
+    private Exact last;
+
     /** Rounds a non-zero exact value to {@code fmt}, setting {@link #flags}. */
     long round(Format fmt, Exact x, int rm) {
+        if (last != null && last.negative == x.negative && last.num.equals(x.num) && last.den.equals(x.den)) {
+            x = last;
+        } else {
+            last = x;
+        }
         boolean[] inexact = new boolean[1];
         int qUnbounded = x.log2 - (fmt.p - 1);
         BigInteger mu = x.roundedMultiple(qUnbounded, rm, inexact);
@@ -282,8 +298,11 @@ final class Oracle {
 
     // ------------------------------------------------------------------ min, max, compare, class
 
+    /** Exact comparison of finite values as dyadic rationals (-0 equals +0). */
     private int compare(Format fmt, long a, long b) {
-        return fmt.exact(a).compareTo(fmt.exact(b));
+        int s = Math.min(fmt.scale(a), fmt.scale(b));
+        return fmt.signedSignificand(a).shiftLeft(fmt.scale(a) - s)
+                .compareTo(fmt.signedSignificand(b).shiftLeft(fmt.scale(b) - s));
     }
 
     long minMax(Format fmt, long a, long b, boolean max) {
@@ -386,7 +405,14 @@ final class Oracle {
             flags |= NV;
             return fmt.negative(a) ? min : max;
         }
-        BigDecimal v = fmt.exact(a);
+        BigDecimal v;
+        if (!fmt.isZero(a) && fmt.significand(a).bitLength() + fmt.scale(a) <= -2) {
+            // Below 1/4 in magnitude every mode gives the same as for ±1/8; that stand-in spares
+            // BigDecimal the thousand-digit expansion of a tiny binary fraction.
+            v = new BigDecimal(fmt.negative(a) ? "-0.125" : "0.125");
+        } else {
+            v = fmt.exact(a);
+        }
         java.math.RoundingMode mode = switch (rm) {
             case RNE -> java.math.RoundingMode.HALF_EVEN;
             case RTZ -> java.math.RoundingMode.DOWN;
