@@ -13,8 +13,9 @@ import static dev.jimg.emulator.fpu.BinaryFormat.BINARY32;
  * Every step is exact for binary32 inputs: sums and products of binary32 values fit the binary64
  * range, a product is even exact (48 bits), TwoSum gives the exact error of a sum, and
  * {@code fma(-q, y, x)} / {@code fma(-s, s, x)} give the exact remainders of a quotient and a
- * square root (far above binary64's underflow threshold). This relies on {@link Math#fma} being
- * the hardware instruction, which it is on x86-64 with FMA3 and on AArch64.
+ * square root (far above binary64's underflow threshold). {@link Math#fma} is correctly rounded on
+ * every JVM; it is fast where the JIT maps it to the hardware instruction (x86-64 with FMA3,
+ * AArch64), and a slow software routine elsewhere.
  *
  * <p>All methods are thread-safe and allocation-free; the flags go to the caller's holder.
  */

@@ -200,7 +200,7 @@ public final class F64 {
         double beta2 = DirectedRounding.twoSumError(u1, alpha1, beta1);
         double gamma = (beta1 - r1) + beta2;
         double r2 = gamma + alpha2;
-        double r3 = alpha2 - (r2 - gamma);
+        double r3 = DirectedRounding.twoSumError(gamma, alpha2, r2);
         if (r3 == 0) {
             return DirectedRounding.fromResidual(r1, r2, rm, f); // r2 is the whole residual
         }
