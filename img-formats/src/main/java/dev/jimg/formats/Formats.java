@@ -4,6 +4,7 @@ import dev.jimg.block.FormatRegistry;
 import dev.jimg.block.spi.FormatDriver;
 import dev.jimg.block.spi.ProbeInput;
 import dev.jimg.formats.raw.RawDriver;
+import dev.jimg.formats.vhdx.VhdxDriver;
 import dev.jimg.formats.vpc.VpcDriver;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +27,8 @@ public final class Formats {
 
     private static List<FormatDriver> nonRawDrivers() {
         return List.of(
-                new VpcDriver());
+                new VpcDriver(),
+                new VhdxDriver());
     }
 
     private static boolean probesAsAnyOf(List<FormatDriver> drivers, byte[] sector) {

@@ -32,6 +32,7 @@ final class DynamicVhdNode extends VhdNode {
     static final int UNALLOCATED = -1;
     private static final int SECTOR = 512;
     private static final int SECTORS_PER_BITMAP_BYTE = 8;
+    private static final byte[] ZEROS = new byte[64 * 1024];
 
     private final long blockSize;
     private final int bitmapSize;
@@ -108,7 +109,7 @@ final class DynamicVhdNode extends VhdNode {
             part.position(part.position() + fromParent);
         }
         while (part.hasRemaining()) {
-            part.put((byte) 0);
+            part.put(ZEROS, 0, Math.min(ZEROS.length, part.remaining()));
         }
     }
 
