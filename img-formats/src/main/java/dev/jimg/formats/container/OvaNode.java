@@ -5,7 +5,6 @@ import dev.jimg.block.FilterNode;
 import dev.jimg.block.FormatRegistry;
 import dev.jimg.block.FormatSpecific;
 import dev.jimg.block.ImageOpener;
-import dev.jimg.block.spi.ProbeInput;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
