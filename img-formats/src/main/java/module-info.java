@@ -4,6 +4,11 @@
  */
 module dev.jimg.formats {
     requires transitive dev.jimg.block;
+    // OVA descriptors (OVF) are XML; tar archives and the codecs of compressed sources.
+    requires java.xml;
+    requires org.apache.commons.compress;
+    requires org.tukaani.xz;
+    requires com.github.luben.zstd_jni;
 
     exports dev.jimg.formats;
 }

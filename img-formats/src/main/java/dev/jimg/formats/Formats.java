@@ -3,7 +3,11 @@ package dev.jimg.formats;
 import dev.jimg.block.FormatRegistry;
 import dev.jimg.block.spi.FormatDriver;
 import dev.jimg.block.spi.ProbeInput;
+import dev.jimg.formats.container.CompressedDriver;
+import dev.jimg.formats.container.OvaDriver;
 import dev.jimg.formats.raw.RawDriver;
+import dev.jimg.formats.vhdx.VhdxDriver;
+import dev.jimg.formats.vpc.VpcDriver;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,7 +28,13 @@ public final class Formats {
     }
 
     private static List<FormatDriver> nonRawDrivers() {
-        return List.of();
+        return List.of(
+                new VpcDriver(),
+                new VhdxDriver(),
+                new OvaDriver(Formats::registry),
+                CompressedDriver.gzip(Formats::registry),
+                CompressedDriver.xz(Formats::registry),
+                CompressedDriver.zstd(Formats::registry));
     }
 
     private static boolean probesAsAnyOf(List<FormatDriver> drivers, byte[] sector) {

@@ -2,6 +2,7 @@ package dev.jimg.cli.verbs;
 
 import dev.jimg.block.BlockNode;
 import dev.jimg.block.CacheMode;
+import dev.jimg.block.FormatSpecific;
 import dev.jimg.block.ImageException;
 import dev.jimg.block.OpenOptions;
 import dev.jimg.block.spi.CommonOptions;
@@ -12,6 +13,7 @@ import dev.jimg.cli.OptionString;
 import dev.jimg.cli.convert.ConvertSettings;
 import dev.jimg.cli.convert.Converter;
 import dev.jimg.cli.output.ProgressBar;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,12 +28,16 @@ import picocli.CommandLine.Parameters;
 @Command(name = "convert", description = "Convert (and concatenate) images into a new image.",
         customSynopsis = "jimg convert [-U] [-c] [-p] [-q] [-n] [-f FMT] [-t CACHE] [-T SRC_CACHE] [-O OUTPUT_FMT]"
                 + " [-B BACKING_FILE [-F BACKING_FMT]] [-o OPTIONS] [-S SPARSE_SIZE] [-m NUM] [-W]"
-                + " [--target-is-zero] FILE [FILE2 ...] OUTPUT_FILE")
+                + " [--target-is-zero] [--source-disk DISK|all] FILE [FILE2 ...] OUTPUT_FILE")
 final class ConvertCommand extends VerbBase {
     /** qemu-img's {@code MAX_BUF_SECTORS}: the largest {@code -S}. */
     private static final long MAX_SPARSE = 32768L * 512;
     private static final long DEFAULT_SPARSE = 4096;
     private static final int DEFAULT_PARALLEL = 8;
+    /** {@code --source-disk all}: every disk of the archive, into outputs numbered from 0. */
+    private static final String ALL_DISKS = "all";
+    /** The open option of the ova driver that chooses a disk. */
+    private static final String DISK_OPTION = "disk";
 
     @Option(names = {"-f", "--source-format"}, paramLabel = "FMT")
     String format;
@@ -102,6 +108,10 @@ final class ConvertCommand extends VerbBase {
     @Option(names = "--target-image-opts")
     boolean targetImageOpts;
 
+    /** jimg's extension for OVA and tar sources: which disk to read, or "all" of them. */
+    @Option(names = "--source-disk", paramLabel = "DISK")
+    String sourceDisk;
+
     @Parameters(arity = "0..*", paramLabel = "FILE")
     List<String> files = new ArrayList<>();
 
@@ -140,10 +150,27 @@ final class ConvertCommand extends VerbBase {
                     + " multiple input images");
         }
         CacheMode.parse(cache);
+        if (ALL_DISKS.equals(sourceDisk)) {
+            if (inputs.size() != 1) {
+                throw new ImageException("--source-disk all needs exactly one input archive");
+            }
+            int disks = diskCount(inputs.get(0));
+            for (int i = 0; i < disks; i++) {
+                convert(inputs, indexed(output, i), Integer.toString(i), rawOptions, minSparse, workers);
+            }
+            return 0;
+        }
+        convert(inputs, output, sourceDisk, rawOptions, minSparse, workers);
+        return 0;
+    }
+
+    /** Converts {@code inputs} (reading disk {@code disk} of an archive, if given) into {@code output}. */
+    private void convert(List<String> inputs, String output, String disk, Map<String, String> rawOptions,
+            long minSparse, int workers) throws Exception {
         List<BlockNode> sources = new ArrayList<>();
         try {
             for (String in : inputs) {
-                sources.add(open(in, format, true, forceShare, sourceCache));
+                sources.add(openSource(in, disk));
             }
             long size = Converter.totalSize(sources);
             boolean hasBacking = backing != null || rawOptions.containsKey(CommonOptions.BACKING_FILE);
@@ -170,7 +197,40 @@ final class ConvertCommand extends VerbBase {
                 s.close();
             }
         }
-        return 0;
+    }
+
+    private BlockNode openSource(String filename, String disk) throws IOException {
+        OpenOptions.Builder b = OpenOptions.builder().readOnly(true).forceShare(forceShare);
+        if (sourceCache != null) {
+            b.cache(CacheMode.parse(sourceCache));
+        }
+        if (disk != null) {
+            b.driverOption(DISK_OPTION, disk);
+        }
+        return ctx.opener().open(filename, format, b.build());
+    }
+
+    /** How many disks the archive {@code filename} holds, from the ova driver's {@code info} block. */
+    private int diskCount(String filename) throws IOException {
+        try (BlockNode node = openSource(filename, null)) {
+            Object disks = node.capability(FormatSpecific.class)
+                    .filter(f -> f.formatSpecificType().equals("ova"))
+                    .map(f -> f.formatSpecificData().get("disks")).orElse(null);
+            if (!(disks instanceof List<?> list)) {
+                throw new ImageException(filename, "--source-disk all: not an OVA or tar archive of disks");
+            }
+            return list.size();
+        }
+    }
+
+    /** {@code out.qcow2} → {@code out-1.qcow2}: the index goes before the extension of the file name. */
+    static String indexed(String output, int index) {
+        int slash = output.lastIndexOf('/');
+        int dot = output.lastIndexOf('.');
+        if (dot <= slash + 1) {
+            return output + "-" + index;
+        }
+        return output.substring(0, dot) + "-" + index + output.substring(dot);
     }
 
     private void create(String output, Map<String, String> rawOptions, long size) throws Exception {
