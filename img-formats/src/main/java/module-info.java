@@ -4,6 +4,7 @@
  */
 module dev.jimg.formats {
     requires transitive dev.jimg.block;
+    requires com.github.luben.zstd_jni;
 
     exports dev.jimg.formats;
 }

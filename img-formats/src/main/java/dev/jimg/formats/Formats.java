@@ -3,6 +3,7 @@ package dev.jimg.formats;
 import dev.jimg.block.FormatRegistry;
 import dev.jimg.block.spi.FormatDriver;
 import dev.jimg.block.spi.ProbeInput;
+import dev.jimg.formats.qcow2.Qcow2Driver;
 import dev.jimg.formats.raw.RawDriver;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +25,7 @@ public final class Formats {
     }
 
     private static List<FormatDriver> nonRawDrivers() {
-        return List.of();
+        return List.of(new Qcow2Driver());
     }
 
     private static boolean probesAsAnyOf(List<FormatDriver> drivers, byte[] sector) {
