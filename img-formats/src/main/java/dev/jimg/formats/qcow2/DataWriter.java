@@ -183,7 +183,7 @@ final class DataWriter {
     /** How a write of guest {@code [pos, end)} (within one cluster) can use the cluster's slot. */
     private Action actionFor(long entry, long bitmap, long pos, long end) {
         L2Entry.Type t = L2Entry.type(entry, g);
-        if (t == L2Entry.Type.COMPRESSED || !L2Entry.copied(entry) || L2Entry.offset(entry) == 0) {
+        if (t == L2Entry.Type.COMPRESSED || !L2Entry.copied(entry) || !L2Entry.hasHost(entry, g)) {
             return Action.ALLOC;
         }
         if (!g.extendedL2()) {
@@ -208,7 +208,7 @@ final class DataWriter {
     /** Whether the new (sub)cluster contents come from the old cluster as a whole (shared or compressed). */
     private boolean copiesWholeCluster(long oldEntry) {
         L2Entry.Type t = L2Entry.type(oldEntry, g);
-        return !g.extendedL2() || t == L2Entry.Type.COMPRESSED || L2Entry.offset(oldEntry) != 0;
+        return !g.extendedL2() || t == L2Entry.Type.COMPRESSED || L2Entry.hasHost(oldEntry, g);
     }
 
     private long fillStartFor(long oldEntry, long oldBitmap, long pos, boolean inPlace) {
@@ -325,7 +325,7 @@ final class DataWriter {
             long first = L2Entry.compressedFirstCluster(oldEntry, g);
             long last = L2Entry.compressedLastCluster(oldEntry, g);
             s.refcounts().update(first, last - first + 1, -1, punch);
-        } else if (L2Entry.offset(oldEntry) != 0 && !s.hasExternalData()) {
+        } else if (L2Entry.hasHost(oldEntry, g) && !s.hasExternalData()) {
             s.refcounts().update(L2Entry.offset(oldEntry) >>> g.clusterBits(), 1, -1, punch);
         }
     }
@@ -467,7 +467,7 @@ final class DataWriter {
     private void zeroSubclusters(long l2, int idx, long entry, long bitmap, long from, long to, boolean unmapCluster)
             throws IOException {
         L2Entry.Type t = L2Entry.type(entry, g);
-        boolean ownHost = L2Entry.offset(entry) != 0 && L2Entry.copied(entry) && t != L2Entry.Type.COMPRESSED;
+        boolean ownHost = L2Entry.hasHost(entry, g) && L2Entry.copied(entry) && t != L2Entry.Type.COMPRESSED;
         long touched = touchedMask(from, to);
         if (unmapCluster || (!ownHost && t != L2Entry.Type.UNALLOCATED)) {
             // Whole cluster (or a shared/compressed one): drop the host cluster, all subclusters zero.
@@ -542,7 +542,7 @@ final class DataWriter {
             long bitmap = s.map().bitmap(table, idx);
             L2Entry.Type t = L2Entry.type(entry, g);
             boolean allocated = t == L2Entry.Type.NORMAL || t == L2Entry.Type.ZERO_ALLOC
-                    || t == L2Entry.Type.COMPRESSED || L2Entry.offset(entry) != 0;
+                    || t == L2Entry.Type.COMPRESSED || L2Entry.hasHost(entry, g);
             long newEntry;
             long newBitmap = 0;
             if (full) {

@@ -7,8 +7,9 @@ package dev.jimg.formats.qcow2;
  * @param clusterBits log2 of the cluster size (9..21)
  * @param extendedL2  whether L2 entries carry a 64-bit subcluster bitmap (incompatible bit 4)
  * @param version     2 (compat 0.10) or 3 (compat 1.1)
+ * @param externalData data clusters live in an external data file, where host offset 0 is valid
  */
-record Geometry(int clusterBits, boolean extendedL2, int version) {
+record Geometry(int clusterBits, boolean extendedL2, int version, boolean externalData) {
     /** Subclusters per cluster in extended L2 mode (the spec fixes it at 32). */
     static final int SUBCLUSTERS = 32;
 

@@ -48,15 +48,24 @@ final class L2Entry {
         return (entry & COPIED) != 0;
     }
 
+    /**
+     * Whether a standard entry names a host cluster. Offset 0 means "none", except in an external
+     * data file, where it is a valid offset and the COPIED flag (always set there, as every data
+     * cluster has refcount 1) tells the two apart — QEMU's rule.
+     */
+    static boolean hasHost(long entry, Geometry g) {
+        return offset(entry) != 0 || (g.externalData() && copied(entry) && (entry & COMPRESSED) == 0);
+    }
+
     /** The type of a whole cluster (without subclusters, or the base type with them). */
     static Type type(long entry, Geometry g) {
         if ((entry & COMPRESSED) != 0) {
             return Type.COMPRESSED;
         }
         if (!g.extendedL2() && (entry & ZERO) != 0) {
-            return offset(entry) == 0 ? Type.ZERO_PLAIN : Type.ZERO_ALLOC;
+            return hasHost(entry, g) ? Type.ZERO_ALLOC : Type.ZERO_PLAIN;
         }
-        return offset(entry) == 0 ? Type.UNALLOCATED : Type.NORMAL;
+        return hasHost(entry, g) ? Type.NORMAL : Type.UNALLOCATED;
     }
 
     /**

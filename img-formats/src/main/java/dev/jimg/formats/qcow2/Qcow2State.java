@@ -37,7 +37,8 @@ final class Qcow2State {
         this.file = file;
         this.readOnly = readOnly;
         this.header = header;
-        this.geometry = new Geometry(header.clusterBits(), header.extendedL2(), header.version());
+        this.geometry = new Geometry(header.clusterBits(), header.extendedL2(), header.version(),
+                header.has(Qcow2Header.INCOMPAT_DATA_FILE));
         this.dataFile = file;
     }
 
