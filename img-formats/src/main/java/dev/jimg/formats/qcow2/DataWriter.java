@@ -529,12 +529,12 @@ final class DataWriter {
     private long discardInL2(long pos, long end, boolean full) throws IOException {
         long stop = Math.min(end, (pos | (g.l2Coverage() - 1)) + 1);
         int l1Index = g.l1Index(pos);
-        if (s.map().l2TableOffset(l1Index) == 0) {
-            return stop; // nothing allocated here
+        boolean backing = reader.backing() != null;
+        if (s.map().l2TableOffset(l1Index) == 0 && (full || !backing)) {
+            return stop; // nothing allocated here, and it already reads as it should
         }
         ensureDirtyBitIfLazy();
         long l2 = s.map().writableL2Table(l1Index);
-        boolean backing = reader.backing() != null;
         for (long c = pos; c < stop; c += g.clusterSize()) {
             int idx = g.l2Index(c);
             byte[] table = s.l2Cache().get(l2);
