@@ -592,6 +592,8 @@ final class DataWriter {
             s.lock.lock();
             try {
                 s.map().setSlot(l2, idx, L2Entry.compressed(host, length, g), 0, true);
+                // Unlike a plain cluster, a compressed one whose data did not land cannot even be read.
+                s.l2Cache().dependOnFileFlush();
                 release(old, false);
             } finally {
                 s.lock.unlock();
