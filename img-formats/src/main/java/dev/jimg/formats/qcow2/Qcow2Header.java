@@ -243,9 +243,9 @@ record Qcow2Header(
         long reftableClusters = r.u32("refcount_table_clusters", 56);
         long nbSnapshots = r.u32("nb_snapshots", 60);
         long snapshotsOffset = r.u64("snapshots_offset", 64);
+        r.check("refcount_table_clusters", 56, reftableClusters, 1, Limits.maxRefcountTableClusters(clusterSize));
         Limits.checkTable(r, "refcount_table_offset", 48, reftableOffset, reftableClusters * clusterSize,
                 clusterSize, fileSize);
-        r.check("refcount_table_clusters", 56, reftableClusters, 1, Limits.maxRefcountTableClusters(clusterSize));
         long l2Entries = clusterSize / ((incompatible & INCOMPAT_EXTENDED_L2) != 0 ? 16 : 8);
         long neededL1 = Limits.divCeil(Limits.divCeil(size, clusterSize), l2Entries);
         r.check("l1_size", 36, l1Size, neededL1, Limits.MAX_L1_ENTRIES);
