@@ -309,9 +309,10 @@ final class Qcow2Node implements BlockNode, FormatSpecific, CompressedWrites, Ba
         }
         ByteBuffer full = unit;
         if (unit.remaining() < compressionUnit()) {
+            // The last cluster of an image may be partial: QEMU compresses it padded with zeroes.
             full = ByteBuffer.allocate(compressionUnit());
             full.put(unit.duplicate());
-            full.flip();
+            full.position(0);
         }
         return codec.compress(full, compressionUnit() - 1);
     }

@@ -112,6 +112,7 @@ final class Workload {
         CompressedWrites cw = node.capability(CompressedWrites.class).orElseThrow();
         long start = off / clusterSize * clusterSize;
         int len = (int) Math.min(clusterSize, model.length - start);
+        last += " compressed at " + start + " len " + len;
         byte[] data = new byte[len];
         byte fill = (byte) random.nextInt(4);
         for (int j = 0; j < len; j++) {
