@@ -90,4 +90,13 @@ record CreateOptions(int version, int clusterBits, int refcountOrder, boolean la
     int clusterSize() {
         return 1 << clusterBits;
     }
+
+    /** QEMU refuses sizes whose L1 table would exceed its 32 MiB limit. */
+    void checkSize(long virtualSize) {
+        long l2Entries = clusterSize() / (extendedL2 ? 16 : 8);
+        long l2Tables = Limits.divCeil(virtualSize / clusterSize(), l2Entries);
+        if (l2Tables > Limits.MAX_L1_ENTRIES) {
+            throw new ImageException("The image size is too large (try using a larger cluster size)");
+        }
+    }
 }

@@ -38,6 +38,7 @@ final class Qcow2Creator {
             throw new ImageException(req.filename(), "Image size too large; max. allowed: "
                     + Qcow2Header.MAX_VIRTUAL_SIZE);
         }
+        o.checkSize(Limits.alignUp(size, o.clusterSize()));
         int cs = o.clusterSize();
         long incompat = 0;
         if (o.compressionType() != Qcow2Header.COMPRESSION_ZLIB) {

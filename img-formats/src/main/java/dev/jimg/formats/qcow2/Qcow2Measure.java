@@ -30,6 +30,7 @@ final class Qcow2Measure {
             virtualSize = Limits.alignUp(request.size(), cs);
             required = 0;
         }
+        o.checkSize(virtualSize);
         if (o.preallocation().equals("full") || o.preallocation().equals("falloc")) {
             required = virtualSize;
         }
