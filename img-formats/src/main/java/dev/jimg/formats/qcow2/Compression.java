@@ -1,6 +1,6 @@
 package dev.jimg.formats.qcow2;
 
-import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdCompressCtx;
 import com.github.luben.zstd.ZstdDecompressCtx;
 import com.github.luben.zstd.ZstdException;
 import java.nio.ByteBuffer;
@@ -20,7 +20,8 @@ import java.util.zip.Inflater;
  * <p><b>zstd</b>: one zstd frame per cluster, as QEMU writes; reading accepts several frames and
  * stops as soon as the cluster is complete, ignoring the padding up to the sector boundary.
  *
- * <p>Compression is pure and thread-safe: each call uses its own (de)compressor.
+ * <p>Compression is pure and thread-safe: each thread keeps its own (de)compressor, because
+ * creating one costs more than compressing a cluster with it.
  */
 abstract sealed class Compression {
     /** QEMU's inflate window: 2^12 bytes. */
@@ -51,6 +52,10 @@ abstract sealed class Compression {
     abstract void decompress(byte[] src, int length, byte[] dst) throws DataFormatException;
 
     static final class Zlib extends Compression {
+        private static final ThreadLocal<Deflater> DEFLATER =
+                ThreadLocal.withInitial(() -> new Deflater(Deflater.DEFAULT_COMPRESSION, true));
+        private static final ThreadLocal<Inflater> INFLATER = ThreadLocal.withInitial(() -> new Inflater(true));
+
         @Override
         String name() {
             return "zlib";
@@ -58,7 +63,8 @@ abstract sealed class Compression {
 
         @Override
         byte[] compress(ByteBuffer src, int limit) {
-            Deflater d = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
+            Deflater d = DEFLATER.get();
+            d.reset();
             try {
                 byte[] out = new byte[limit + 64];
                 int produced = 0;
@@ -86,13 +92,14 @@ abstract sealed class Compression {
                 }
                 return produced <= limit ? java.util.Arrays.copyOf(out, produced) : null;
             } finally {
-                d.end();
+                d.reset();
             }
         }
 
         @Override
         void decompress(byte[] src, int length, byte[] dst) throws DataFormatException {
-            Inflater inf = new Inflater(true);
+            Inflater inf = INFLATER.get();
+            inf.reset();
             try {
                 inf.setInput(src, 0, length);
                 int n = 0;
@@ -107,12 +114,43 @@ abstract sealed class Compression {
                     throw new DataFormatException("deflate data ends after " + n + " of " + dst.length + " bytes");
                 }
             } finally {
-                inf.end();
+                inf.reset();
             }
         }
     }
 
     static final class Zstandard extends Compression {
+        /**
+         * Per-thread context and native buffers: zstd-jni's byte-array calls copy through the
+         * foreign-memory API at a fraction of the speed of its direct-buffer calls.
+         */
+        private static final class Work {
+            final ZstdCompressCtx compressor = new ZstdCompressCtx();
+            final ZstdDecompressCtx decompressor = new ZstdDecompressCtx();
+            ByteBuffer in = ByteBuffer.allocateDirect(0);
+            ByteBuffer out = ByteBuffer.allocateDirect(0);
+
+            Work() {
+                compressor.setLevel(ZSTD_LEVEL);
+            }
+
+            ByteBuffer in(int n) {
+                if (in.capacity() < n) {
+                    in = ByteBuffer.allocateDirect(n);
+                }
+                return in.clear();
+            }
+
+            ByteBuffer out(int n) {
+                if (out.capacity() < n) {
+                    out = ByteBuffer.allocateDirect(n);
+                }
+                return out.clear();
+            }
+        }
+
+        private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
+
         @Override
         String name() {
             return "zstd";
@@ -120,33 +158,53 @@ abstract sealed class Compression {
 
         @Override
         byte[] compress(ByteBuffer src, int limit) {
-            byte[] in = new byte[src.remaining()];
-            src.duplicate().get(in);
-            byte[] out = Zstd.compress(in, ZSTD_LEVEL);
-            return out.length <= limit ? out : null;
+            Work w = WORK.get();
+            int n = src.remaining();
+            ByteBuffer in = w.in(n);
+            in.put(src.duplicate()).flip();
+            int bound = (int) com.github.luben.zstd.Zstd.compressBound(n);
+            ByteBuffer out = w.out(bound);
+            int produced;
+            try {
+                produced = w.compressor.compressDirectByteBuffer(out, 0, bound, in, 0, n);
+            } catch (ZstdException e) {
+                throw new IllegalStateException("zstd compression failed: " + e.getMessage(), e);
+            }
+            if (produced > limit) {
+                return null;
+            }
+            byte[] result = new byte[produced];
+            out.get(0, result);
+            return result;
         }
 
         @Override
         void decompress(byte[] src, int length, byte[] dst) throws DataFormatException {
-            try (ZstdDecompressCtx ctx = new ZstdDecompressCtx()) {
-                ByteBuffer in = ByteBuffer.wrap(src, 0, length);
-                ByteBuffer out = ByteBuffer.wrap(dst);
+            Work w = WORK.get();
+            ZstdDecompressCtx ctx = w.decompressor;
+            ctx.reset();
+            ByteBuffer in = w.in(length);
+            in.put(src, 0, length).flip();
+            ByteBuffer out = w.out(dst.length);
+            out.limit(dst.length);
+            try {
                 while (out.hasRemaining() && in.hasRemaining()) {
                     int before = out.position() + in.position();
-                    ctx.decompressByteBufferStream(out, in);
+                    ctx.decompressDirectByteBufferStream(out, in);
                     if (out.position() + in.position() == before) {
                         break;
                     }
-                }
-                if (out.hasRemaining()) {
-                    throw new DataFormatException("zstd data ends after " + out.position() + " of " + dst.length
-                            + " bytes");
                 }
             } catch (ZstdException e) {
                 DataFormatException d = new DataFormatException("zstd: " + e.getMessage());
                 d.initCause(e);
                 throw d;
             }
+            if (out.hasRemaining()) {
+                throw new DataFormatException("zstd data ends after " + out.position() + " of " + dst.length
+                        + " bytes");
+            }
+            out.get(0, dst);
         }
     }
 }

@@ -33,6 +33,8 @@ final class Qcow2Check {
     private long nextContiguous;
     private boolean rebuild;
     private long highestCluster = -1;
+    /** The file's length when counting started: references past it are reported, not counted. */
+    private long fileLength;
 
     Qcow2Check(Qcow2State s, Repair repair, Consumer<String> report) {
         this.s = s;
@@ -128,7 +130,8 @@ final class Qcow2Check {
     /** QEMU's {@code calculate_refcounts}. {@code countFragments} only on the first pass. */
     private ReferenceTally calculate(boolean firstPass) throws IOException {
         Qcow2Header h = s.header();
-        ReferenceTally refs = new ReferenceTally(g.sizeToClusters(s.file().size()));
+        fileLength = s.file().size();
+        ReferenceTally refs = new ReferenceTally(g.sizeToClusters(fileLength));
         if (firstPass) {
             allocated = 0;
             fragmented = 0;
@@ -174,8 +177,7 @@ final class Qcow2Check {
         if (size <= 0) {
             return;
         }
-        long fileLen = s.file().size();
-        if (offset + size - fileLen >= g.clusterSize()) {
+        if (offset + size - fileLength >= g.clusterSize()) {
             report.accept("ERROR: counting reference for region exceeding the end of the file by one cluster or more:"
                     + " offset 0x" + Long.toHexString(offset) + " size 0x" + Long.toHexString(size));
             corruptions++;
@@ -327,8 +329,9 @@ final class Qcow2Check {
     /** QEMU's {@code check_refblocks}: each refcount block must be aligned, inside the file and referenced once. */
     private void checkRefblocks(ReferenceTally refs) throws IOException {
         Refcounts rc = s.refcounts();
+        long[] rawTable = readTable(rc.tableOffset(), rc.tableEntries());
         for (int i = 0; i < rc.tableEntries(); i++) {
-            long raw = rawTableEntry(i);
+            long raw = rawTable[i];
             long offset = rc.blockOffset(i);
             long cluster = offset >>> g.clusterBits();
             if ((raw & 0x1ffL) != 0) {
@@ -363,12 +366,6 @@ final class Qcow2Check {
                 }
             }
         }
-    }
-
-    private long rawTableEntry(int i) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(8);
-        s.file().read(s.refcounts().tableOffset() + i * 8L, b);
-        return b.getLong(0);
     }
 
     // ---------------------------------------------------------------- comparing and repairing
