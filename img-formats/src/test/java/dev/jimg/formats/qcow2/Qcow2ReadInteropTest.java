@@ -139,4 +139,31 @@ class Qcow2ReadInteropTest {
         assertEquals(0, QemuTools.run(dir, "qemu-img", "check", "a.qcow2").exit());
         assertArrayEquals(before, QemuTools.qemuRaw(dir, "a.qcow2"));
     }
+
+    @Test
+    void keepsQemuBitmapsAndMarksThemStaleWhenWriting() throws Exception {
+        QemuTools.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "b.qcow2", "4M");
+        QemuTools.qemuIo(dir, "b.qcow2", "write -P 0x11 0 1M");
+        QemuTools.ok(dir, "qemu-img", "bitmap", "--add", "b.qcow2", "bm0");
+        try (BlockNode n = QemuTools.open(dir.resolve("b.qcow2"), true)) {
+            Object bitmaps = n.capability(dev.jimg.block.FormatSpecific.class).orElseThrow()
+                    .formatSpecificData().get("bitmaps");
+            assertEquals("[{flags=[auto], name=bm0, granularity=65536}]", String.valueOf(bitmaps));
+            List<String> report = new ArrayList<>();
+            assertEquals(0, n.capability(dev.jimg.block.Checkable.class).orElseThrow()
+                    .check(dev.jimg.block.Checkable.Repair.NONE, report::add).exitCode(), report.toString());
+        }
+        try (BlockNode n = QemuTools.open(dir.resolve("b.qcow2"), false)) {
+            n.write(2 << 20, ByteBuffer.wrap(new byte[] {1, 2, 3}));
+        }
+        // The bitmap no longer matches the data: the cleared autoclear bit tells QEMU so; its
+        // clusters are then leaks that check -r reclaims, never corruption.
+        QemuTools.Result info = QemuTools.run(dir, "qemu-img", "info", "b.qcow2");
+        assertTrue(info.err().contains("considered inconsistent"), info.err());
+        QemuTools.Result check = QemuTools.run(dir, "qemu-img", "check", "b.qcow2");
+        assertTrue(check.exit() == 0 || check.exit() == 3, check.out() + check.err());
+        byte[] raw = QemuTools.qemuRaw(dir, "b.qcow2");
+        assertEquals(0x11, raw[0]);
+        assertEquals(3, raw[(2 << 20) + 2]);
+    }
 }
