@@ -28,10 +28,6 @@ final class ClusterMap {
     record Run(L2Entry.Type type, long offset, long length, long hostOffset, long entry) {
     }
 
-    /** One L2 slot: where it is and what it holds. {@code l2Offset} is 0 when there is no L2 table. */
-    record Slot(long l2Offset, int index, long entry, long bitmap) {
-    }
-
     ClusterMap(Qcow2State s) {
         this.s = s;
         this.g = s.geometry();
@@ -151,17 +147,6 @@ final class ClusterMap {
                     + Integer.toHexString(l1Index) + ")");
         }
         return off;
-    }
-
-    Slot slot(long guestOffset) throws IOException {
-        int l1Index = g.l1Index(guestOffset);
-        int idx = g.l2Index(guestOffset);
-        long l2Offset = l1Index < l1.length ? l2TableOffset(l1Index) : 0;
-        if (l2Offset == 0) {
-            return new Slot(0, idx, 0, 0);
-        }
-        byte[] table = s.l2Cache().get(l2Offset);
-        return new Slot(l2Offset, idx, entry(table, idx), bitmap(table, idx));
     }
 
     long entry(byte[] table, int idx) {

@@ -31,7 +31,6 @@ final class MetadataCache {
     private final LinkedHashMap<Long, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);
     private MetadataCache dependency;
     private boolean flushFileFirst;
-    private long writes;
 
     private static final class Entry {
         final byte[] data;
@@ -82,10 +81,6 @@ final class MetadataCache {
             throw new IllegalStateException(name + " cache: cluster at " + offset + " was evicted while in use");
         }
         e.dirty = true;
-    }
-
-    boolean contains(long offset) {
-        return entries.containsKey(offset);
     }
 
     /** Forgets a cluster that is being freed; its pending changes are dropped. */
@@ -152,21 +147,7 @@ final class MetadataCache {
         for (Map.Entry<Long, Entry> e : dirty) {
             file.write(e.getKey(), ByteBuffer.wrap(e.getValue().data));
             e.getValue().dirty = false;
-            writes++;
         }
-    }
-
-    boolean isDirty() {
-        for (Entry e : entries.values()) {
-            if (e.dirty) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    long writes() {
-        return writes;
     }
 
     private Entry insert(long offset, byte[] data) throws IOException {

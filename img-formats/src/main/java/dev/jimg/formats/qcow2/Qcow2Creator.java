@@ -89,7 +89,9 @@ final class Qcow2Creator {
         if (dataFile != null) {
             s.setDataFile(dataFile);
         }
-        try (Qcow2Node node = new Qcow2Node(s, req.filename(), null, null, dataFile != null)) {
+        // The node owns the files from here on: closing it flushes and closes them.
+        Qcow2Node node = new Qcow2Node(s, req.filename(), null, null, dataFile != null);
+        try {
             s.lock.lock();
             try {
                 s.map().growL1(s.geometry().l1EntriesFor(size), true);
@@ -102,6 +104,8 @@ final class Qcow2Creator {
             if (!prealloc.equals("off")) {
                 new Preallocation(s).run(size, prealloc);
             }
+        } finally {
+            node.close();
         }
     }
 }

@@ -1,6 +1,5 @@
 package dev.jimg.formats.qcow2;
 
-import dev.jimg.block.CorruptImageException;
 import dev.jimg.block.ImageException;
 import dev.jimg.block.NotSupportedException;
 import dev.jimg.block.util.FieldReader;
@@ -405,10 +404,5 @@ record Qcow2Header(
     /** Whether a header fits: used before creating an image with long names in a small cluster. */
     static void requireFits(Qcow2Header h) {
         h.encode();
-    }
-
-    /** Thrown for a header whose fields contradict each other after parsing. */
-    static CorruptImageException inconsistent(String message) {
-        return new CorruptImageException("qcow2 header: " + message);
     }
 }

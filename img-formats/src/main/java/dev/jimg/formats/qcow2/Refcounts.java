@@ -45,6 +45,7 @@ final class Refcounts {
         int entries = (int) ((long) tableClusters * s.geometry().clusterSize() / 8);
         table = readTable(tableOffset, entries);
         freeClusterHint = 0;
+        freeByteOffset = 0;
     }
 
     private long[] readTable(long offset, int entries) throws IOException {
@@ -77,24 +78,15 @@ final class Refcounts {
         return table[i] & REFTABLE_OFFSET_MASK;
     }
 
-    int blockBits() {
-        return blockBits;
-    }
-
-    /** Clusters the current table can describe. */
-    long coveredClusters() {
-        return (long) table.length << blockBits;
-    }
-
     // ---------------------------------------------------------------- lookups
 
     long get(long cluster) throws IOException {
-        byte[] block = block(cluster, false);
+        byte[] block = block(cluster);
         return block == null ? 0 : field.get(block, (int) (cluster & ((1L << blockBits) - 1)));
     }
 
-    /** The refcount block covering {@code cluster}, or null if none exists (and {@code create} is false). */
-    private byte[] block(long cluster, boolean forWrite) throws IOException {
+    /** The refcount block covering {@code cluster}, or null if none exists. */
+    private byte[] block(long cluster) throws IOException {
         long index = cluster >>> blockBits;
         if (index >= table.length) {
             return null;
@@ -107,7 +99,7 @@ final class Refcounts {
             throw s.corruption("Refblock offset 0x" + Long.toHexString(off) + " unaligned (reftable index: 0x"
                     + Long.toHexString(index) + ")");
         }
-        if (off == 0 || off >>> s.geometry().clusterBits() == 0) {
+        if (off >>> s.geometry().clusterBits() == 0) {
             throw s.corruption("Refblock at offset 0x" + Long.toHexString(off) + " overlaps the header (reftable index: 0x"
                     + Long.toHexString(index) + ")");
         }
@@ -128,7 +120,7 @@ final class Refcounts {
         }
         long freedStart = -1;
         for (long c = first; c < first + count; c++) {
-            byte[] block = block(c, true);
+            byte[] block = block(c);
             if (block == null) {
                 if (delta < 0) {
                     throw s.corruption("Refcount of cluster " + c + " would drop below zero (no refcount block)");
@@ -173,7 +165,7 @@ final class Refcounts {
 
     /** Sets a refcount outright (repair). The block must exist. */
     void set(long cluster, long value) throws IOException {
-        byte[] block = block(cluster, true);
+        byte[] block = block(cluster);
         if (block == null) {
             throw new IllegalStateException("cluster " + cluster + " has no refcount block");
         }
@@ -415,11 +407,5 @@ final class Refcounts {
     void reload(Qcow2Header h) throws IOException {
         cache.dropAll();
         load(h);
-    }
-
-    /** Forgets the free-space hint, after refcounts were changed behind the allocator's back. */
-    void resetHint() {
-        freeClusterHint = 0;
-        freeByteOffset = 0;
     }
 }
