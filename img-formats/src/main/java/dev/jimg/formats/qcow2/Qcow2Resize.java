@@ -23,6 +23,10 @@ final class Qcow2Resize {
             return;
         }
         Geometry g = s.geometry();
+        if (s.hasExternalData()) {
+            // Guest offset is host offset there: the data file follows the guest size.
+            s.dataFile().resize(newSize);
+        }
         if (newSize > oldSize) {
             s.lock.lock();
             try {
