@@ -5,6 +5,7 @@ import dev.jimg.block.spi.FormatDriver;
 import dev.jimg.block.spi.ProbeInput;
 import dev.jimg.formats.container.CompressedDriver;
 import dev.jimg.formats.container.OvaDriver;
+import dev.jimg.formats.qcow2.Qcow2Driver;
 import dev.jimg.formats.raw.RawDriver;
 import dev.jimg.formats.vhdx.VhdxDriver;
 import dev.jimg.formats.vpc.VpcDriver;
@@ -29,6 +30,7 @@ public final class Formats {
 
     private static List<FormatDriver> nonRawDrivers() {
         return List.of(
+                new Qcow2Driver(),
                 new VpcDriver(),
                 new VhdxDriver(),
                 new OvaDriver(Formats::registry),
