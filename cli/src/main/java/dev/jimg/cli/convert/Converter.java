@@ -215,10 +215,11 @@ public final class Converter {
     }
 
     /**
-     * Splits data into written runs and zero runs, as qemu-img's {@code -S}: a zero run counts only
-     * if it covers whole blocks of the detection granularity (the target's allocation unit for
-     * formats with clusters, so that no cluster is written in part) and is at least
-     * {@code minSparse} long.
+     * Splits data into written runs and zero runs with qemu-img's rules ({@code -S}): a zero run
+     * at the start or the end of the buffer is skipped whatever its length; between two data runs
+     * it is skipped only if at least {@code minSparse} long, else written with its neighbours.
+     * Run edges move to the target's allocation unit so that no unit is written in part: a data
+     * run grows to the next boundary, a zero run before data shrinks to the previous one.
      */
     private void splitZeroRuns(Item item, ByteBuffer buffer, List<Write> writes) {
         long minSparse = settings.minSparse();
@@ -226,50 +227,20 @@ public final class Converter {
             writes.add(new Write.Data(item.offset, buffer.slice(0, (int) item.length)));
             return;
         }
-        int granularity = settings.alignment() > SECTOR ? settings.alignment()
-                : (int) Math.max(SECTOR, Math.min(4096, Long.highestOneBit(minSparse)));
-        long minRun = Math.max(minSparse, granularity);
-        int len = (int) item.length;
-        int runStart = 0;
-        boolean runZero = false;
+        ZeroRuns runs = new ZeroRuns(buffer, (int) item.length, item.offset / SECTOR,
+                settings.alignment() / SECTOR, (int) Math.max(1, minSparse / SECTOR));
         int pos = 0;
-        while (pos < len) {
-            int blockEnd = (int) Math.min(len, alignUp(item.offset + pos + 1, granularity) - item.offset);
-            boolean zero = ZeroDetector.isZero(buffer, pos, blockEnd - pos);
-            if (pos == 0) {
-                runZero = zero;
-            } else if (zero != runZero) {
-                emit(item, buffer, runStart, pos, runZero, minRun, writes);
-                runStart = pos;
-                runZero = zero;
+        int sectors = runs.sectors();
+        while (pos < sectors) {
+            int count = runs.runFrom(pos);
+            int from = pos * SECTOR;
+            int to = (int) Math.min(item.length, (long) (pos + count) * SECTOR);
+            if (runs.lastRunIsData()) {
+                writes.add(new Write.Data(item.offset + from, buffer.slice(from, to - from)));
+            } else if (!settings.targetZeroed()) {
+                writes.add(new Write.Zero(item.offset + from, to - from, !settings.targetBacking()));
             }
-            pos = blockEnd;
-        }
-        emit(item, buffer, runStart, len, runZero, minRun, writes);
-        coalesce(writes);
-    }
-
-    private void emit(Item item, ByteBuffer buffer, int from, int to, boolean zero, long minRun, List<Write> writes) {
-        long offset = item.offset + from;
-        if (zero && to - from >= minRun) {
-            if (!settings.targetZeroed()) {
-                writes.add(new Write.Zero(offset, to - from, !settings.targetBacking()));
-            }
-        } else {
-            writes.add(new Write.Data(offset, buffer.slice(from, to - from)));
-        }
-    }
-
-    /** Joins adjacent data writes (short zero runs were turned into data). */
-    private static void coalesce(List<Write> writes) {
-        for (int i = writes.size() - 1; i > 0; i--) {
-            if (writes.get(i - 1) instanceof Write.Data a && writes.get(i) instanceof Write.Data b
-                    && a.offset() + a.data().remaining() == b.offset()) {
-                ByteBuffer joined = a.data().duplicate();
-                joined.limit(joined.limit() + b.data().remaining());
-                writes.set(i - 1, new Write.Data(a.offset(), joined.slice()));
-                writes.remove(i);
-            }
+            pos += count;
         }
     }
 
@@ -316,6 +287,10 @@ public final class Converter {
             } else {
                 kind = kindAt(idx, src, srcPos, srcSize);
                 runEnd = cached.end() >= srcSize ? sourceEnd : sourceStarts[idx] + cached.end();
+            }
+            if (kind == Kind.ZERO && settings.minSparse() == 0) {
+                // -S 0 allocates everything, zero ranges included, as qemu-img does.
+                kind = Kind.DATA;
             }
             long chunkEnd = Math.min(total, alignUp(pos + 1, CHUNK));
             long end;

@@ -97,6 +97,11 @@ public final class Qcow2Driver implements FormatDriver {
     }
 
     @Override
+    public boolean supportsCompression() {
+        return true;
+    }
+
+    @Override
     public boolean supportsBacking() {
         return true;
     }
