@@ -4,6 +4,7 @@ import dev.jimg.block.FormatRegistry;
 import dev.jimg.block.spi.FormatDriver;
 import dev.jimg.block.spi.ProbeInput;
 import dev.jimg.formats.raw.RawDriver;
+import dev.jimg.formats.vdi.VdiDriver;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,7 +25,8 @@ public final class Formats {
     }
 
     private static List<FormatDriver> nonRawDrivers() {
-        return List.of();
+        return List.of(
+                new VdiDriver());
     }
 
     private static boolean probesAsAnyOf(List<FormatDriver> drivers, byte[] sector) {
