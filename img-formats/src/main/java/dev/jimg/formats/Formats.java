@@ -5,6 +5,7 @@ import dev.jimg.block.spi.FormatDriver;
 import dev.jimg.block.spi.ProbeInput;
 import dev.jimg.formats.raw.RawDriver;
 import dev.jimg.formats.vdi.VdiDriver;
+import dev.jimg.formats.vmdk.VmdkDriver;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,7 +27,8 @@ public final class Formats {
 
     private static List<FormatDriver> nonRawDrivers() {
         return List.of(
-                new VdiDriver());
+                new VdiDriver(),
+                new VmdkDriver());
     }
 
     private static boolean probesAsAnyOf(List<FormatDriver> drivers, byte[] sector) {
