@@ -84,7 +84,11 @@ final class SparseHeader {
             throw new NotSupportedException("Unsupported VMDK version " + version);
         }
         int flags = (int) r.u32("flags", 8);
-        long capacity = r.u64InRange("capacity", 12, 0, Long.MAX_VALUE / 512);
+        long capacity = r.u64("capacity", 12);
+        if (capacity < 0 || capacity > Long.MAX_VALUE / 512) {
+            throw r.corrupt("capacity", 12, Long.toUnsignedString(capacity) + " sectors is beyond any disk:"
+                    + " L1 size too big");
+        }
         long grain = r.u64("grainSize", 20);
         if (grain < 1 || grain > MAX_GRAIN_SECTORS || Long.bitCount(grain) != 1) {
             throw r.corrupt("grainSize", 20, "expected a power of two from 1 to " + MAX_GRAIN_SECTORS
