@@ -344,10 +344,12 @@ final class SparseExtent implements VmdkExtent {
         return Extent.data(offset, n, at + offset % header.grainBytes(), file.filename());
     }
 
-    /** qemu's check: every allocated grain must start inside the file. */
+    /**
+     * qemu's check: every allocated grain must start inside the file. Like qemu, stop at the first
+     * grain that does not; the check then counts as failed.
+     */
     @Override
     public long check(long guestStart, Consumer<String> report) throws IOException {
-        long corruptions = 0;
         long size = file.size();
         long grainSectors = header.grainSectors;
         for (int t = 0; t < directory.entries(); t++) {
@@ -363,11 +365,11 @@ final class SparseExtent implements VmdkExtent {
                 if (Integer.toUnsignedLong(entry) * 512 >= size) {
                     long sector = guestStart / 512 + ((long) t * table.length + i) * grainSectors;
                     report.accept("ERROR: cluster offset for sector " + sector + " points after EOF");
-                    corruptions++;
+                    return 1;
                 }
             }
         }
-        return corruptions;
+        return 0;
     }
 
     @Override

@@ -303,11 +303,13 @@ final class VmdkNode implements BlockNode, FormatSpecific, Checkable, Compressed
         if (repair != Repair.NONE) {
             throw new NotSupportedException(filename, "VMDK images cannot be repaired; 'check' only reports");
         }
-        long corruptions = 0;
         for (int i = 0; i < extents.size(); i++) {
-            corruptions += extents.get(i).check(starts[i], report);
+            if (extents.get(i).check(starts[i], report) > 0) {
+                // qemu stops at the first bad grain and fails the check ("Check failed"), exit code 1.
+                return new CheckResult(1, 0, 1, 0, 0, -1, -1, -1, -1, -1);
+            }
         }
-        return new CheckResult(corruptions, 0, 0, 0, 0, -1, -1, -1, -1, -1);
+        return CheckResult.clean();
     }
 
     /** Only a streamOptimized image being written offers compressed writes. */
