@@ -27,7 +27,7 @@ public final class RawDriver implements FormatDriver {
     static final String OPT_SIZE = "size";
 
     private static final OptionSpec PREALLOCATION = OptionSpec.choice(CommonOptions.PREALLOCATION,
-            "Preallocation mode (allowed values: off, falloc, full)", "off", "off", "falloc", "full");
+            "Preallocation mode (allowed values: off, falloc, full)", null, "off", "falloc", "full");
 
     /** Decides whether a would-be sector 0 probes as a non-raw format; see {@link RawNode}. */
     private final Predicate<byte[]> probesAsOtherFormat;

@@ -1,0 +1,4 @@
+/** The RISC-V virt machine whose storage devices are fed by the block layer. */
+module dev.jimg.emulator {
+    requires dev.jimg.block;
+}
