@@ -62,6 +62,12 @@ public final class VmdkDriver implements FormatDriver {
         return true;
     }
 
+    /** streamOptimized images offer compressed writes ({@code convert -c}); other subformats refuse them. */
+    @Override
+    public boolean supportsCompression() {
+        return true;
+    }
+
     @Override
     public void create(CreateRequest request) throws IOException {
         VmdkCreator.create(request);

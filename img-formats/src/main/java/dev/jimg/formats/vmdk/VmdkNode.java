@@ -333,8 +333,15 @@ final class VmdkNode implements BlockNode, FormatSpecific, Checkable, Compressed
         return (int) extents.get(0).grainBytes();
     }
 
+    /** A short last unit (the image ends inside a grain) is padded with zeroes to a whole grain. */
     @Override
     public byte[] compress(ByteBuffer unit) {
+        int grain = compressionUnit();
+        if (unit.remaining() < grain) {
+            ByteBuffer full = ByteBuffer.allocate(grain);
+            full.put(unit.duplicate()).clear();
+            return StreamWriter.compress(full);
+        }
         return StreamWriter.compress(unit);
     }
 
@@ -345,7 +352,7 @@ final class VmdkNode implements BlockNode, FormatSpecific, Checkable, Compressed
             throw NotSupportedException.byFormat(VmdkDriver.NAME, "compressed writes to this subformat");
         }
         checkWritable();
-        checkRange(offset, compressionUnit());
+        checkRange(offset, Math.min(compressionUnit(), size - offset));
         updateCid();
         s.writeCompressed(offset, compressed);
     }
