@@ -69,6 +69,8 @@ bench() {
 }
 
 echo "corpus: $SIZE_MIB MiB raw, $RUNS runs, $(nproc) cores"
+# The baseline: what the convert engine itself costs, with no VDI or VMDK driver involved.
+bench "raw -> raw (baseline)" "$src" raw -O raw -- -O raw
 bench "raw -> vdi" "$src" vdi -O vdi -- -O vdi
 bench "raw -> vmdk sparse" "$src" vmdk -O vmdk -- -O vmdk
 bench "raw -> vmdk stream" "$src" vmdk -O vmdk -o subformat=streamOptimized -- -O vmdk -o subformat=streamOptimized

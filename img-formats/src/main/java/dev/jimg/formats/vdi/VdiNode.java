@@ -238,12 +238,17 @@ final class VdiNode implements BlockNode, Checkable, Compactable, MakeEmpty {
         zeroRange(offset, length, mayUnmap, false);
     }
 
-    /** Frees whole dynamic blocks; the rest of the range is left as it is, as a discard may. */
+    /**
+     * Frees whole blocks of dynamic and differencing images; the rest of the range, and static
+     * images, are left as they are, as a discard may.
+     */
     @Override
     public void discard(long offset, long length) throws IOException {
         checkWritable();
         checkRange(offset, length);
-        zeroRange(offset, length, true, true);
+        if (header.type != VdiHeader.Type.STATIC) {
+            zeroRange(offset, length, true, true);
+        }
     }
 
     private void zeroRange(long offset, long length, boolean mayUnmap, boolean wholeBlocksOnly) throws IOException {
@@ -421,14 +426,10 @@ final class VdiNode implements BlockNode, Checkable, Compactable, MakeEmpty {
         }
     }
 
-    private boolean blockReadsZero(int block) {
-        try {
-            ByteBuffer buf = ByteBuffer.allocate(header.blockSize);
-            file.read(store.hostOffset(block, store.map.get(block)), buf);
-            return ZeroDetector.isZero(buf.flip());
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+    private boolean blockReadsZero(int block) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(header.blockSize);
+        file.read(store.hostOffset(block, store.map.get(block)), buf);
+        return ZeroDetector.isZero(buf.flip());
     }
 
     /** Drops all of a differencing image's blocks so that it reads as its parent again. */

@@ -7,7 +7,6 @@ import dev.jimg.block.ProgressListener;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.function.IntPredicate;
 
 /**
  * The metadata half of an open VDI: header, block map and the reverse map from data blocks to
@@ -158,16 +157,22 @@ final class VdiStore {
         return 0;
     }
 
+    /** Decides whether a guest block's data reads as all zeroes. */
+    @FunctionalInterface
+    interface ZeroTest {
+        boolean isZero(int block) throws IOException;
+    }
+
     /**
      * Frees every allocated block that {@code isZero} says reads as zero, then packs the data
      * area; returns the bytes the file shrank by.
      */
-    long compact(IntPredicate isZero, int zeroMarker, ProgressListener progress) throws IOException {
+    long compact(ZeroTest isZero, int zeroMarker, ProgressListener progress) throws IOException {
         requireWritableMap();
         long before = file.size();
         int blocks = map.size();
         for (int b = 0; b < blocks; b++) {
-            if (BlockMap.isAllocated(map.get(b)) && isZero.test(b)) {
+            if (BlockMap.isAllocated(map.get(b)) && isZero.isZero(b)) {
                 freeBlock(b, zeroMarker);
             }
             progress.progress(b + 1, blocks);

@@ -128,12 +128,13 @@ public final class VmdkDriver implements FormatDriver {
 
     private static boolean isEmpty(SparseExtent e) throws IOException {
         for (int t = 0; t < e.directory().entries(); t++) {
-            if (e.directory().tableCopy(t) != null) {
-                int[] table = e.directory().tableCopy(t);
-                for (int v : table) {
-                    if (v != 0) {
-                        return false;
-                    }
+            int[] table = e.directory().tableCopy(t);
+            if (table == null) {
+                continue;
+            }
+            for (int v : table) {
+                if (v != 0) {
+                    return false;
                 }
             }
         }

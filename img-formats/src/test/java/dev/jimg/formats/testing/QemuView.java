@@ -13,8 +13,9 @@ import java.util.List;
 
 /**
  * Compares what jimg reads from an image with what qemu-img reads, for images too large to hold
- * in memory: the maps must be identical, and every range qemu reports as data must hold the same
- * bytes as {@code qemu-img convert -O raw} produced.
+ * in memory: the maps must be identical, every range qemu reports as non-zero data must hold the
+ * same bytes as {@code qemu-img convert -O raw} produced, and the start of every range both report
+ * as zero must read as zero in jimg.
  */
 public final class QemuView {
     private static final int CHUNK = 4 << 20;
@@ -30,7 +31,10 @@ public final class QemuView {
         try (FileChannel ch = FileChannel.open(raw, StandardOpenOption.READ)) {
             assertEquals(ch.size(), node.size(), "virtual size");
             for (MapEntry e : qemuMap) {
-                if (!e.data()) {
+                if (e.zero()) {
+                    ByteBuffer head = ByteBuffer.allocate((int) Math.min(e.length(), 65536));
+                    node.read(e.start(), head);
+                    assertEquals(ByteBuffer.allocate(head.capacity()), head.flip(), "zero range at " + e.start());
                     continue;
                 }
                 for (long pos = e.start(); pos < e.start() + e.length(); pos += CHUNK) {

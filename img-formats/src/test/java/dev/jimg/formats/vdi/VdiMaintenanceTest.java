@@ -76,9 +76,9 @@ class VdiMaintenanceTest {
             for (int b = 0; b < 128; b += 9) {
                 VdiInteropTest.write(node, model, (long) b * MiB + 7, 1000, (byte) (b + 1));
             }
-            node.resize(300L * MiB);
-            byte[] grown = Arrays.copyOf(model, 300 * MiB);
-            VdiInteropTest.write(node, grown, 299L * MiB, 512, (byte) 0x77);
+            node.resize(140L * MiB);
+            byte[] grown = Arrays.copyOf(model, 140 * MiB);
+            VdiInteropTest.write(node, grown, 139L * MiB, 512, (byte) 0x77);
             assertArrayEquals(grown, Images.readAll(node));
             model = grown;
         }
