@@ -184,7 +184,8 @@ final class GrainDirectory {
         int index = (int) (grain / header.gtesPerGt);
         int slot = (int) (grain % header.gtesPerGt);
         if (index >= gd.length) {
-            throw new IllegalArgumentException("grain " + grain + " beyond the grain directory");
+            throw new CorruptImageException(name, "Cannot write grain " + grain + ": the extent is larger than"
+                    + " the capacity of its sparse header (" + header.capacity + " sectors)");
         }
         if (gd[index] == 0) {
             gd[index] = allocateTable(gdSector, index);
