@@ -281,8 +281,21 @@ public final class VmdkDriver implements FormatDriver {
                     throw e;
                 }
             }
-            case "SESPARSE" -> throw new NotSupportedException(context.filename(),
-                    "seSparse extents are not supported by jimg yet");
+            case "SESPARSE" -> {
+                BlockNode f = context.openRelatedFile(line.fileName(), false);
+                try {
+                    ByteBuffer h = ByteBuffer.allocate(SparseHeader.SIZE);
+                    f.read(0, h);
+                    if (!SeSparseExtent.hasMagic(h.array())) {
+                        throw new CorruptImageException(f.filename(), "Not an seSparse extent: bad constant header"
+                                + " magic");
+                    }
+                    return SeSparseExtent.open(f, h.array(), line.sectors());
+                } catch (IOException | RuntimeException e) {
+                    f.close();
+                    throw e;
+                }
+            }
             default -> throw new NotSupportedException(context.filename(), "Unsupported VMDK extent type '"
                     + line.type() + "'");
         }
