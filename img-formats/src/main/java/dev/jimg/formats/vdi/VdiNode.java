@@ -208,12 +208,17 @@ final class VdiNode implements BlockNode, Checkable, Compactable, MakeEmpty {
      * differencing image). The data goes to the file before the map points at it.
      */
     private void allocate(int block, int oldEntry, int inBlock, ByteBuffer chunk) throws IOException {
-        ByteBuffer full = ByteBuffer.allocate(header.blockSize);
-        if (oldEntry == BlockMap.FREE && backing != null) {
-            readBacking((long) block * header.blockSize, full);
-            full.clear();
+        ByteBuffer full;
+        if (inBlock == 0 && chunk.remaining() == header.blockSize) {
+            full = chunk;
+        } else {
+            full = ByteBuffer.allocate(header.blockSize);
+            if (oldEntry == BlockMap.FREE && backing != null) {
+                readBacking((long) block * header.blockSize, full);
+                full.clear();
+            }
+            full.put(inBlock, chunk, chunk.position(), chunk.remaining());
         }
-        full.put(inBlock, chunk, chunk.position(), chunk.remaining());
         int index;
         metadata.lock();
         try {

@@ -201,6 +201,45 @@ final class GrainDirectory {
         }
     }
 
+    /**
+     * Points {@code count} consecutive grains from {@code first} at consecutive grains starting at
+     * {@code firstSector}, writing each grain table's changed entries in one piece.
+     */
+    synchronized void setEntries(long first, int count, long firstSector) throws IOException {
+        long grain = first;
+        long sector = firstSector;
+        int left = count;
+        while (left > 0) {
+            int index = (int) (grain / header.gtesPerGt);
+            int slot = (int) (grain % header.gtesPerGt);
+            int n = Math.min(left, header.gtesPerGt - slot);
+            if (index >= gd.length) {
+                throw new CorruptImageException(name, "Cannot write grain " + grain + ": the extent is larger than"
+                        + " the capacity of its sparse header (" + header.capacity + " sectors)");
+            }
+            if (gd[index] == 0) {
+                gd[index] = allocateTable(gdSector, index);
+            }
+            int[] t = table(index);
+            ByteBuffer v = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < n; i++) {
+                int value = (int) (sector + i * header.grainSectors);
+                t[slot + i] = value;
+                v.putInt(value);
+            }
+            file.write(Integer.toUnsignedLong(gd[index]) * 512 + slot * 4L, v.flip());
+            if (rgd != null) {
+                if (rgd[index] == 0) {
+                    rgd[index] = allocateTable(rgdSector, index);
+                }
+                file.write(Integer.toUnsignedLong(rgd[index]) * 512 + slot * 4L, v.rewind());
+            }
+            grain += n;
+            sector += n * header.grainSectors;
+            left -= n;
+        }
+    }
+
     private int allocateTable(long directorySector, int index) throws IOException {
         long gtSectors = header.gtBytes() / 512;
         long at = allocate(gtSectors);
