@@ -78,6 +78,15 @@ final class StreamWriter {
             while (src.hasRemaining()) {
                 long grain = offset / grainBytes;
                 int inGrain = (int) (offset % grainBytes);
+                if (inGrain == 0 && grain != pendingGrain && src.remaining() >= 2 * grainBytes) {
+                    requireAhead(grain);
+                    flushPendingLocked();
+                    int whole = src.remaining() / grainBytes;
+                    emitWhole(grain, src.slice(src.position(), whole * grainBytes));
+                    src.position(src.position() + whole * grainBytes);
+                    offset += (long) whole * grainBytes;
+                    continue;
+                }
                 int n = Math.min(src.remaining(), grainBytes - inGrain);
                 if (grain != pendingGrain) {
                     requireAhead(grain);
@@ -91,6 +100,24 @@ final class StreamWriter {
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Compresses whole grains on the common pool and emits them in order: a plain sequential copy
+     * (convert without {@code -c}) gets parallel compression too, with the same output.
+     */
+    private void emitWhole(long firstGrain, ByteBuffer grains) throws IOException {
+        int count = grains.remaining() / grainBytes;
+        byte[][] compressed = new byte[count][];
+        java.util.stream.IntStream.range(0, count).parallel().forEach(i ->
+                compressed[i] = compress(grains.slice(i * grainBytes, grainBytes)));
+        for (int i = 0; i < count; i++) {
+            if (compressed[i] != null) {
+                emit(firstGrain + i, compressed[i]);
+            } else {
+                emittedGrain = Math.max(emittedGrain, firstGrain + i);
+            }
         }
     }
 

@@ -125,6 +125,23 @@ class VmdkStreamTest {
     }
 
     @Test
+    void plainSequentialWritesGiveTheSameStreamAsCompressedWrites() throws Exception {
+        byte[] raw = sampleDisk(4 * MiB + 512, 13);
+        Path a = dir.resolve("a.vmdk");
+        writeStreamInParallel(a, raw);
+        Path b = dir.resolve("b.vmdk");
+        Images.create("vmdk", b, raw.length, Map.of("subformat", "streamOptimized"));
+        try (BlockNode node = Images.open(b, "vmdk")) {
+            for (int off = 0; off < raw.length; off += 3 * MiB) {
+                node.write(off, ByteBuffer.wrap(raw, off, Math.min(3 * MiB, raw.length - off)));
+            }
+        }
+        byte[] fa = Files.readAllBytes(a);
+        byte[] fb = Files.readAllBytes(b);
+        assertArrayEquals(Arrays.copyOfRange(fa, 21 * 512, fa.length), Arrays.copyOfRange(fb, 21 * 512, fb.length));
+    }
+
+    @Test
     void emptyStreamCreatedByJimgIsAValidImage() throws IOException {
         Path img = dir.resolve("empty.vmdk");
         Images.create("vmdk", img, 64L << 30, Map.of("subformat", "streamOptimized"));
