@@ -7,6 +7,8 @@
 # sources for the reverse direction are written by qemu-img. Each conversion runs $RUNS times per
 # tool, alternating; prints median seconds, the ratio jimg/qemu-img (below 1.0 = jimg faster) and
 # the size of each output. vdi -> qcow2 waits for the qcow2 driver.
+# A second table times the drivers alone (DriverThroughput.java: copy or read inside one JVM, after
+# start-up, without the convert engine) against the same qemu-img medians.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 jimg="$here/../../jimg"
@@ -46,6 +48,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 seconds() { local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
 size_of() { du -k --apparent-size "$1"* | awk '{s += $1} END {print int(s / 1024)}'; }
 
+declare -A qemu_median
 # bench NAME INPUT OUTPUT-EXT QEMU-ARGS... -- JIMG-ARGS...
 bench() {
     local name="$1" in="$2" ext="$3"; shift 3
@@ -63,6 +66,7 @@ bench() {
     local mq mj
     mq=$(printf '%s\n' "${tq[@]}" | median)
     mj=$(printf '%s\n' "${tj[@]}" | median)
+    qemu_median["$name"]="$mq"
     printf '%-26s qemu-img %7.2fs  jimg %7.2fs  ratio %.2f  output qemu-img %5d MiB, jimg %5d MiB\n' \
         "$name" "$mq" "$mj" "$(echo "$mj / $mq" | bc -l)" "$(size_of "$work/out-q.$ext")" \
         "$(size_of "$work/out-j.$ext")"
@@ -78,3 +82,24 @@ bench "raw -> vmdk stream -c" "$src" vmdk -c -O vmdk -o subformat=streamOptimize
     -- -c -O vmdk -o subformat=streamOptimized
 bench "vdi -> raw" "$work/qemu-src.vdi" raw -O raw -- -O raw
 bench "vmdk stream -> raw" "$work/qemu-src-stream.vmdk" raw -O raw -- -O raw
+
+# drivers NAME DriverThroughput-ARGS...: the median of $RUNS in-process runs against qemu-img's median.
+drivers() {
+    local name="$1"; shift
+    local t=()
+    for ((r = 0; r < RUNS; r++)); do
+        rm -f "$work"/out-d*
+        t+=("$("$java" --enable-native-access=ALL-UNNAMED -cp "$jar" "$here/DriverThroughput.java" "$@" | tail -1)")
+    done
+    local md mq="${qemu_median[$name]}"
+    md=$(printf '%s\n' "${t[@]}" | median)
+    printf '%-26s qemu-img %7.2fs  driver %7.2fs  ratio %.2f\n' "$name" "$mq" "$md" "$(echo "$md / $mq" | bc -l)"
+}
+java="$("$jimg" --java-home)/bin/java"
+jar="$here/../../cli/target/jimg.jar"
+echo "drivers alone (in-process, no convert engine, JVM start-up excluded):"
+drivers "raw -> vdi" write "$src" "$work/out-d.vdi" vdi
+drivers "raw -> vmdk sparse" write "$src" "$work/out-d.vmdk" vmdk
+drivers "raw -> vmdk stream -c" write "$src" "$work/out-d.vmdk" vmdk subformat=streamOptimized
+drivers "vdi -> raw" read "$work/qemu-src.vdi"
+drivers "vmdk stream -> raw" read "$work/qemu-src-stream.vmdk"

@@ -10,6 +10,7 @@ import dev.jimg.block.ImageException;
 import dev.jimg.block.MakeEmpty;
 import dev.jimg.block.NotSupportedException;
 import dev.jimg.block.ProgressListener;
+import dev.jimg.block.util.Buffers;
 import dev.jimg.block.util.HostStatus;
 import dev.jimg.block.util.ZeroDetector;
 import java.io.IOException;
@@ -154,9 +155,7 @@ final class VdiNode implements BlockNode, Checkable, Compactable, MakeEmpty {
     }
 
     private static void fillZero(ByteBuffer b) {
-        while (b.hasRemaining()) {
-            b.put((byte) 0);
-        }
+        Buffers.fillZero(b);
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.jimg.block.BlockNode;
 import dev.jimg.block.CorruptImageException;
 import dev.jimg.block.Extent;
 import dev.jimg.block.NotSupportedException;
+import dev.jimg.block.util.Buffers;
 import dev.jimg.block.util.FieldReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -210,7 +211,7 @@ final class SeSparseExtent implements VmdkExtent {
             ByteBuffer chunk = dst.slice(dst.position(), n);
             long at = locate(grain);
             if (at < 0) {
-                chunk.put(ByteBuffer.allocate(n));
+                Buffers.fillZero(chunk);
             } else {
                 file.read(at + in, chunk);
             }

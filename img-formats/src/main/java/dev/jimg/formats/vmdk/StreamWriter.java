@@ -21,6 +21,10 @@ import java.util.zip.Deflater;
  * byte for byte however the work was spread.
  */
 final class StreamWriter {
+    /** zlib's deflate state is large and slow to set up: one per thread, reset per grain. */
+    private static final ThreadLocal<Deflater> DEFLATER =
+            ThreadLocal.withInitial(() -> new Deflater(Deflater.DEFAULT_COMPRESSION));
+
     private final BlockNode file;
     private final SparseHeader header;
     private final int grainBytes;
@@ -53,22 +57,19 @@ final class StreamWriter {
         if (ZeroDetector.isZero(grain)) {
             return null;
         }
-        Deflater deflater = new Deflater(Deflater.DEFAULT_COMPRESSION);
-        try {
-            deflater.setInput(grain.duplicate());
-            deflater.finish();
-            byte[] buf = new byte[grain.remaining() + grain.remaining() / 100 + 64];
-            int n = 0;
-            while (!deflater.finished()) {
-                if (n == buf.length) {
-                    buf = java.util.Arrays.copyOf(buf, buf.length * 2);
-                }
-                n += deflater.deflate(buf, n, buf.length - n);
+        Deflater deflater = DEFLATER.get();
+        deflater.reset();
+        deflater.setInput(grain.duplicate());
+        deflater.finish();
+        byte[] buf = new byte[grain.remaining() + grain.remaining() / 100 + 64];
+        int n = 0;
+        while (!deflater.finished()) {
+            if (n == buf.length) {
+                buf = java.util.Arrays.copyOf(buf, buf.length * 2);
             }
-            return java.util.Arrays.copyOf(buf, n);
-        } finally {
-            deflater.end();
+            n += deflater.deflate(buf, n, buf.length - n);
         }
+        return java.util.Arrays.copyOf(buf, n);
     }
 
     void write(long offset, ByteBuffer src) throws IOException {

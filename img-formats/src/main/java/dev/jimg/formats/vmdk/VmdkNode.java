@@ -9,6 +9,7 @@ import dev.jimg.block.Extent;
 import dev.jimg.block.FormatSpecific;
 import dev.jimg.block.ImageException;
 import dev.jimg.block.NotSupportedException;
+import dev.jimg.block.util.Buffers;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -190,9 +191,7 @@ final class VmdkNode implements BlockNode, FormatSpecific, Checkable, Compressed
             backing.read(offset, dst.slice(dst.position(), (int) inParent));
         }
         dst.position(dst.position() + (int) inParent);
-        while (dst.hasRemaining()) {
-            dst.put((byte) 0);
-        }
+        Buffers.fillZero(dst);
     }
 
     @Override

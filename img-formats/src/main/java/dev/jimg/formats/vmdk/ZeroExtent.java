@@ -3,6 +3,7 @@ package dev.jimg.formats.vmdk;
 import dev.jimg.block.BlockNode;
 import dev.jimg.block.Extent;
 import dev.jimg.block.ImageException;
+import dev.jimg.block.util.Buffers;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -29,9 +30,7 @@ final class ZeroExtent implements VmdkExtent {
 
     @Override
     public void read(long offset, ByteBuffer dst) {
-        while (dst.hasRemaining()) {
-            dst.put((byte) 0);
-        }
+        Buffers.fillZero(dst);
     }
 
     @Override
