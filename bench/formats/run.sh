@@ -45,7 +45,8 @@ qemu-img convert -f raw -O vdi "$src" "$work/qemu-src.vdi"
 qemu-img convert -f raw -O vmdk -o subformat=streamOptimized "$src" "$work/qemu-src-stream.vmdk"
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-seconds() { local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
+seconds() { local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); awk -v a="$s" -v b="$e" 'BEGIN {print b - a}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 size_of() { du -k --apparent-size "$1"* | awk '{s += $1} END {print int(s / 1024)}'; }
 
 declare -A qemu_median
@@ -67,8 +68,8 @@ bench() {
     mq=$(printf '%s\n' "${tq[@]}" | median)
     mj=$(printf '%s\n' "${tj[@]}" | median)
     qemu_median["$name"]="$mq"
-    printf '%-26s qemu-img %7.2fs  jimg %7.2fs  ratio %.2f  output qemu-img %5d MiB, jimg %5d MiB\n' \
-        "$name" "$mq" "$mj" "$(echo "$mj / $mq" | bc -l)" "$(size_of "$work/out-q.$ext")" \
+    printf '%-26s qemu-img %7.2fs  jimg %7.2fs  ratio %s  output qemu-img %5d MiB, jimg %5d MiB\n' \
+        "$name" "$mq" "$mj" "$(ratio "$mj" "$mq")" "$(size_of "$work/out-q.$ext")" \
         "$(size_of "$work/out-j.$ext")"
 }
 
@@ -93,7 +94,7 @@ drivers() {
     done
     local md mq="${qemu_median[$name]}"
     md=$(printf '%s\n' "${t[@]}" | median)
-    printf '%-26s qemu-img %7.2fs  driver %7.2fs  ratio %.2f\n' "$name" "$mq" "$md" "$(echo "$md / $mq" | bc -l)"
+    printf '%-26s qemu-img %7.2fs  driver %7.2fs  ratio %.2f\n' "$name" "$mq" "$md" "$(ratio "$md" "$mq")"
 }
 java="$("$jimg" --java-home)/bin/java"
 jar="$here/../../cli/target/jimg.jar"

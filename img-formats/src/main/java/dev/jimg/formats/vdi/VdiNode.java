@@ -107,9 +107,13 @@ final class VdiNode implements BlockNode, Checkable, Compactable, MakeEmpty {
         return header.isDifferencing();
     }
 
+    /** A static image's blocks read as whatever its (new, hence zero) file holds there, as qemu reasons. */
     @Override
     public boolean hasZeroInit() {
-        return !header.isDifferencing() && header.type != VdiHeader.Type.STATIC;
+        if (header.isDifferencing()) {
+            return false;
+        }
+        return header.type != VdiHeader.Type.STATIC || file.hasZeroInit();
     }
 
     @Override
