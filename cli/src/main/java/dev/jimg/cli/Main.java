@@ -1,6 +1,7 @@
 package dev.jimg.cli;
 
 import dev.jimg.block.ImageException;
+import dev.jimg.block.file.FileNode;
 import dev.jimg.cli.verbs.Verbs;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -61,6 +62,11 @@ public final class Main {
         }
         String verb = args[i];
         Supplier<Object> factory = Verbs.find(verb, ctx);
+        if (factory != null) {
+            // The FFM linkage costs tens of milliseconds; set it up on the second core while the
+            // command line is parsed.
+            Thread.ofPlatform().daemon().name("native-warm-up").start(FileNode::warmUpNativeAccess);
+        }
         if (factory == null) {
             ctx.error("Command not found: " + verb);
             return 1;

@@ -9,21 +9,31 @@ import java.util.Locale;
  * place on stderr (so that stdout stays parseable) at most every 100 ms or per whole percent.
  * Thread-safe: convert's workers report from many threads.
  */
-public final class ProgressBar implements ProgressListener {
+public final class ProgressBar implements ProgressListener, AutoCloseable {
     private static final int WIDTH = 30;
     private static final long MIN_REDRAW_NANOS = 100_000_000L;
 
     private final PrintStream err;
+    private final boolean enabled;
     private long lastDrawNanos;
     private int lastHundredths = -1;
     private boolean drawn;
 
-    public ProgressBar(PrintStream err) {
+    private ProgressBar(PrintStream err, boolean enabled) {
         this.err = err;
+        this.enabled = enabled;
+    }
+
+    /** A bar drawn on {@code err} when {@code enabled} ({@code -p} without {@code -q}), else silent. */
+    public static ProgressBar create(PrintStream err, boolean enabled) {
+        return new ProgressBar(err, enabled);
     }
 
     @Override
     public synchronized void progress(long done, long total) {
+        if (!enabled) {
+            return;
+        }
         double percent = total <= 0 ? 100.0 : Math.min(100.0, 100.0 * done / total);
         int hundredths = (int) Math.round(percent * 100);
         long now = System.nanoTime();
@@ -42,7 +52,8 @@ public final class ProgressBar implements ProgressListener {
     }
 
     /** Ends the line the bar was drawn on. */
-    public synchronized void finish() {
+    @Override
+    public synchronized void close() {
         if (drawn) {
             err.print('\n');
             err.flush();

@@ -3,7 +3,6 @@ package dev.jimg.cli.verbs;
 import dev.jimg.block.Amendable;
 import dev.jimg.block.BlockNode;
 import dev.jimg.block.ImageException;
-import dev.jimg.block.ProgressListener;
 import dev.jimg.block.spi.FormatDriver;
 import dev.jimg.block.spi.ImageOptions;
 import dev.jimg.cli.CliContext;
@@ -70,13 +69,8 @@ final class AmendCommand extends VerbBase {
             }
             FormatDriver driver = ctx.registry().require(node.formatName());
             ImageOptions parsed = ImageOptions.of(driver.createOptions(), raw);
-            ProgressBar bar = progress && !quiet ? new ProgressBar(ctx.err()) : null;
-            try {
-                amendable.get().amend(parsed, bar == null ? ProgressListener.NONE : bar);
-            } finally {
-                if (bar != null) {
-                    bar.finish();
-                }
+            try (ProgressBar bar = ProgressBar.create(ctx.err(), progress && !quiet)) {
+                amendable.get().amend(parsed, bar);
             }
             node.flush();
         }

@@ -6,7 +6,6 @@ import dev.jimg.block.Extent;
 import dev.jimg.block.ImageException;
 import dev.jimg.block.MakeEmpty;
 import dev.jimg.block.OpenOptions;
-import dev.jimg.block.ProgressListener;
 import dev.jimg.cli.CliContext;
 import dev.jimg.cli.output.ProgressBar;
 import java.io.IOException;
@@ -109,10 +108,8 @@ final class CommitCommand extends VerbBase {
         if (writableBase.size() < size) {
             writableBase.resize(size);
         }
-        ProgressBar bar = progress && !quiet ? new ProgressBar(ctx.err()) : null;
-        ProgressListener listener = bar == null ? ProgressListener.NONE : bar;
         ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
-        try {
+        try (ProgressBar listener = ProgressBar.create(ctx.err(), progress && !quiet)) {
             long pos = 0;
             while (pos < size) {
                 long n = Math.min(CHUNK, size - pos);
@@ -130,10 +127,6 @@ final class CommitCommand extends VerbBase {
                 }
                 pos += n;
                 listener.progress(pos, size);
-            }
-        } finally {
-            if (bar != null) {
-                bar.finish();
             }
         }
     }

@@ -87,18 +87,13 @@ final class CompareCommand extends VerbBase {
                 return reportOpen(e, file2);
             }
             try (b) {
-                ProgressBar bar = progress && !quiet ? new ProgressBar(ctx.err()) : null;
-                try {
+                try (ProgressBar bar = ProgressBar.create(ctx.err(), progress && !quiet)) {
                     String verdict = compare(a, b, bar);
                     say(verdict);
                     return verdict.startsWith("Images are identical") ? IDENTICAL : DIFFERENT;
                 } catch (Failed f) {
                     ctx.error(f.getMessage());
                     return f.code;
-                } finally {
-                    if (bar != null) {
-                        bar.finish();
-                    }
                 }
             }
         }
@@ -151,18 +146,14 @@ final class CompareCommand extends VerbBase {
                 }
             } else {
                 chunk = Math.min(chunk, CHUNK);
-                BlockNode allocated = s1.isAllocated() ? a : b;
-                String name = s1.isAllocated() ? file1 : file2;
-                read(allocated, name, offset, chunk, buf1);
-                long nonZero = firstNonZeroSector(buf1, (int) chunk);
-                if (nonZero >= 0) {
-                    return "Content mismatch at offset " + (offset + nonZero) + "!";
+                String mismatch = mustBeZero(s1.isAllocated() ? a : b, s1.isAllocated() ? file1 : file2, offset,
+                        chunk, buf1);
+                if (mismatch != null) {
+                    return mismatch;
                 }
             }
             offset += chunk;
-            if (bar != null) {
-                bar.progress(offset, total);
-            }
+            bar.progress(offset, total);
         }
         if (size1 != size2) {
             say("Warning: Image size mismatch!");
@@ -173,19 +164,24 @@ final class CompareCommand extends VerbBase {
                 long chunk = s.length();
                 if (s.isAllocated() && !s.isZero()) {
                     chunk = Math.min(chunk, CHUNK);
-                    read(over, name, offset, chunk, buf1);
-                    long nonZero = firstNonZeroSector(buf1, (int) chunk);
-                    if (nonZero >= 0) {
-                        return "Content mismatch at offset " + (offset + nonZero) + "!";
+                    String mismatch = mustBeZero(over, name, offset, chunk, buf1);
+                    if (mismatch != null) {
+                        return mismatch;
                     }
                 }
                 offset += chunk;
-                if (bar != null) {
-                    bar.progress(offset, total);
-                }
+                bar.progress(offset, total);
             }
         }
         return "Images are identical.";
+    }
+
+    /** Reads a range that only one image allocates; it must read as zeroes. Returns the mismatch message, if any. */
+    private static String mustBeZero(BlockNode node, String name, long offset, long chunk, ByteBuffer buf)
+            throws Failed {
+        read(node, name, offset, chunk, buf);
+        long nonZero = firstNonZeroSector(buf, (int) chunk);
+        return nonZero < 0 ? null : "Content mismatch at offset " + (offset + nonZero) + "!";
     }
 
     private static Extent status(BlockNode node, String name, long offset, long length) throws Failed {

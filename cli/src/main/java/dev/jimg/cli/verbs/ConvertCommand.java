@@ -4,7 +4,6 @@ import dev.jimg.block.BlockNode;
 import dev.jimg.block.CacheMode;
 import dev.jimg.block.ImageException;
 import dev.jimg.block.OpenOptions;
-import dev.jimg.block.ProgressListener;
 import dev.jimg.block.spi.CommonOptions;
 import dev.jimg.block.spi.FormatDriver;
 import dev.jimg.block.util.Sizes;
@@ -161,14 +160,9 @@ final class ConvertCommand extends VerbBase {
                 int alignment = target.clusterSize().orElse(512);
                 ConvertSettings settings = new ConvertSettings(workers, !outOfOrder, minSparse, compress, zeroed,
                         hasBacking, Math.max(512, Integer.highestOneBit(alignment)));
-                ProgressBar bar = progress && !quiet ? new ProgressBar(ctx.err()) : null;
-                try {
-                    new Converter(sources, target, settings, bar == null ? ProgressListener.NONE : bar).run();
+                try (ProgressBar bar = ProgressBar.create(ctx.err(), progress && !quiet)) {
+                    new Converter(sources, target, settings, bar).run();
                     target.flush();
-                } finally {
-                    if (bar != null) {
-                        bar.finish();
-                    }
                 }
             }
         } finally {

@@ -5,7 +5,6 @@ import dev.jimg.block.BlockNode;
 import dev.jimg.block.ImageException;
 import dev.jimg.block.ImageOpener;
 import dev.jimg.block.OpenOptions;
-import dev.jimg.block.ProgressListener;
 import dev.jimg.cli.CliContext;
 import dev.jimg.cli.output.ProgressBar;
 import java.io.IOException;
@@ -119,11 +118,9 @@ final class RebaseCommand extends VerbBase {
         long size = image.size();
         long newSize = newBacking == null ? 0 : newBacking.size();
         long oldSize = oldBacking.isPresent() ? oldBacking.get().size() : 0;
-        ProgressBar bar = progress && !quiet ? new ProgressBar(ctx.err()) : null;
-        ProgressListener listener = bar == null ? ProgressListener.NONE : bar;
         ByteBuffer oldBuf = ByteBuffer.allocateDirect(CHUNK);
         ByteBuffer newBuf = ByteBuffer.allocateDirect(CHUNK);
-        try {
+        try (ProgressBar listener = ProgressBar.create(ctx.err(), progress && !quiet)) {
             long pos = 0;
             while (pos < size) {
                 var status = image.blockStatus(pos, Math.min(CHUNK, size - pos));
@@ -135,10 +132,6 @@ final class RebaseCommand extends VerbBase {
                 }
                 pos += n;
                 listener.progress(pos, size);
-            }
-        } finally {
-            if (bar != null) {
-                bar.finish();
             }
         }
     }
