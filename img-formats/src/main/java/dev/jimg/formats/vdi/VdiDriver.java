@@ -27,7 +27,7 @@ public final class VdiDriver implements FormatDriver {
 
     private static final OptionSpec STATIC = OptionSpec.bool(OPT_STATIC, "VDI static (pre-allocated) image", "off");
     private static final OptionSpec PREALLOCATION = OptionSpec.choice(CommonOptions.PREALLOCATION,
-            "Preallocation mode (allowed values: off, falloc, full)", "off", "off", "falloc", "full");
+            "Preallocation mode (allowed values: off, falloc, full)", null, "off", "falloc", "full");
     private static final OptionSpec BACKING_FMT = OptionSpec.choice(CommonOptions.BACKING_FMT,
             "Must be 'vdi' if present: the parent of a differencing image", null, "vdi");
 

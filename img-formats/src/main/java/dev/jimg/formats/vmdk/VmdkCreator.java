@@ -32,21 +32,29 @@ final class VmdkCreator {
     static final String OPT_TOOLSVERSION = "toolsversion";
     static final String OPT_ZEROED_GRAIN = "zeroed_grain";
 
+    /** qemu's hwversion default, which means "not given". */
+    static final String HWVERSION_UNDEFINED = "undefined";
+
+    /**
+     * In qemu's definition order, which its "Formatting" line follows; only compat6 and hwversion
+     * carry defaults there, so only they are printed when not given.
+     */
     static final List<OptionSpec> OPTIONS = List.of(
+            CommonOptions.SIZE_SPEC,
             OptionSpec.choice(OPT_ADAPTER, "Virtual adapter type, can be one of ide (default), lsilogic, buslogic"
-                    + " or legacyESX", "ide", "ide", "lsilogic", "buslogic", "legacyESX"),
+                    + " or legacyESX", null, "ide", "lsilogic", "buslogic", "legacyESX"),
             CommonOptions.BACKING_FILE_SPEC,
             OptionSpec.choice(CommonOptions.BACKING_FMT, "Must be 'vmdk' if present", null, "vmdk"),
             OptionSpec.bool(OPT_COMPAT6, "VMDK version 6 image", "off"),
-            OptionSpec.string(OPT_HWVERSION, "VMDK hardware version"),
-            CommonOptions.SIZE_SPEC,
+            new OptionSpec(OPT_HWVERSION, OptionSpec.Type.STRING, "VMDK hardware version", HWVERSION_UNDEFINED,
+                    List.of()),
+            OptionSpec.string(OPT_TOOLSVERSION, "VMware guest tools version"),
             OptionSpec.choice(OPT_SUBFORMAT, "VMDK flat extent format, can be one of {monolithicSparse (default) |"
                     + " monolithicFlat | twoGbMaxExtentSparse | twoGbMaxExtentFlat | streamOptimized} ",
-                    "monolithicSparse", "monolithicSparse", "monolithicFlat", "twoGbMaxExtentSparse",
-                    "twoGbMaxExtentFlat", "streamOptimized"),
-            OptionSpec.string(OPT_TOOLSVERSION, "VMware guest tools version"),
+                    null, "monolithicSparse", "monolithicFlat", "twoGbMaxExtentSparse", "twoGbMaxExtentFlat",
+                    "streamOptimized"),
             OptionSpec.bool(OPT_ZEROED_GRAIN, "Enable efficient zero writes using the zeroed-grain GTE feature",
-                    "off"));
+                    null));
 
     /** twoGbMaxExtent* split size, as qemu and VMware split. */
     static final long SPLIT_BYTES = 2L << 30;
@@ -66,7 +74,7 @@ final class VmdkCreator {
         String sub = o.string(OPT_SUBFORMAT).orElse("monolithicSparse");
         String adapter = o.string(OPT_ADAPTER).orElse("ide");
         boolean compat6 = o.bool(OPT_COMPAT6, false);
-        Optional<String> hw = o.string(OPT_HWVERSION);
+        Optional<String> hw = o.string(OPT_HWVERSION).filter(v -> !v.equals(HWVERSION_UNDEFINED));
         if (compat6 && hw.isPresent()) {
             throw new ImageException(request.filename(), "compat6 cannot be enabled with hwversion set");
         }
