@@ -7,7 +7,9 @@ import dev.jimg.formats.container.CompressedDriver;
 import dev.jimg.formats.container.OvaDriver;
 import dev.jimg.formats.qcow2.Qcow2Driver;
 import dev.jimg.formats.raw.RawDriver;
+import dev.jimg.formats.vdi.VdiDriver;
 import dev.jimg.formats.vhdx.VhdxDriver;
+import dev.jimg.formats.vmdk.VmdkDriver;
 import dev.jimg.formats.vpc.VpcDriver;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +33,8 @@ public final class Formats {
     private static List<FormatDriver> nonRawDrivers() {
         return List.of(
                 new Qcow2Driver(),
+                new VdiDriver(),
+                new VmdkDriver(),
                 new VpcDriver(),
                 new VhdxDriver(),
                 new OvaDriver(Formats::registry),
