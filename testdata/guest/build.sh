@@ -5,7 +5,7 @@
 #   testdata/guest/build.sh            -> prints e.g. ~/.cache/jimg/guest/3f0c.../
 #
 # Everything that determines the output is hashed into the cache key, so a
-# second run answers from the cache in a few milliseconds. Kernel and
+# second run answers from the cache at once (a fraction of a second). Kernel and
 # initramfs are cached separately (editing init only rebuilds the initramfs);
 # the printed directory pairs one of each. See README.md beside this file.
 #
@@ -13,7 +13,9 @@
 set -euo pipefail
 
 readonly HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-readonly CACHE="${JIMG_CACHE:-$HOME/.cache/jimg}/guest"
+CACHE="${JIMG_CACHE:-$HOME/.cache/jimg}/guest"
+[[ $CACHE == /* ]] || CACHE="$PWD/$CACHE"
+readonly CACHE
 readonly KERNEL_SOURCE_PACKAGE=linux-source-6.1
 readonly KERNEL_SOURCE_TARBALL=/usr/src/linux-source-6.1.tar.xz
 readonly CROSS_PACKAGE=gcc-riscv64-linux-gnu
@@ -50,7 +52,6 @@ ensure_packages() {
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
     "${missing[@]}" >&2
 }
-
 
 # ---------------------------------------------------------------- kernel --
 # The kernel's cache key hashes these functions' text (declare -f), so a
@@ -203,6 +204,7 @@ main() {
     rm -rf "$CACHE"/scratch.* "$CACHE"/*.tmp # left by killed builds: we hold the lock
     SCRATCH="$(mktemp -d "$CACHE/scratch.XXXXXX")"
     trap 'rm -rf "$SCRATCH"' EXIT
+    cd "$SCRATCH" # kconfig's merge_config.sh leaves temporary files in the working directory
     local start=$SECONDS file
     fill_entry "$kernel_key" build_kernel
     fill_entry "$initramfs_key" build_initramfs "${INITRAMFS_SOURCE_PARTS[@]}"
@@ -218,4 +220,4 @@ main() {
   echo "$CACHE/$key"
 }
 
-main "$@"
+main "$@"; exit # on one line: bash must not read on in a file edited meanwhile
