@@ -2,6 +2,7 @@ package dev.jimg.cli;
 
 import dev.jimg.block.FormatRegistry;
 import dev.jimg.block.ImageOpener;
+import dev.jimg.block.OpenOptions;
 import dev.jimg.formats.Formats;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -18,6 +19,7 @@ public final class CliContext {
     private final InputStream in;
     private final FileSystem fileSystem;
     private boolean debug;
+    private boolean allowExternalPaths;
     private FormatRegistry registry;
     private ImageOpener opener;
 
@@ -54,6 +56,18 @@ public final class CliContext {
 
     void setDebug(boolean debug) {
         this.debug = debug;
+    }
+
+    void setAllowExternalPaths(boolean allow) {
+        this.allowExternalPaths = allow;
+    }
+
+    /**
+     * Open options with the settings every verb shares — whether images may name files outside
+     * their own directory ({@code --allow-external-paths}) — for the verb to complete.
+     */
+    public OpenOptions.Builder openOptions() {
+        return OpenOptions.builder().allowExternalPaths(allowExternalPaths);
     }
 
     public synchronized FormatRegistry registry() {

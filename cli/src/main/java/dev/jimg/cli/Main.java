@@ -46,6 +46,7 @@ public final class Main {
                     return 0;
                 }
                 case "--debug" -> ctx.setDebug(true);
+                case "--allow-external-paths" -> ctx.setAllowExternalPaths(true);
                 case "-T", "--trace" -> i++; // qemu's tracing has no counterpart; accepted and ignored
                 default -> {
                     ctx.error("unrecognized option '" + args[i] + "'");

@@ -60,7 +60,7 @@ final class CommitCommand extends VerbBase {
             throw new ImageException("commit -r (rate limit) is not supported yet");
         }
         boolean keepTop = drop || base != null;
-        OpenOptions options = OpenOptions.builder().cache(cache == null ? CacheMode.WRITEBACK : CacheMode.parse(cache))
+        OpenOptions options = ctx.openOptions().cache(cache == null ? CacheMode.WRITEBACK : CacheMode.parse(cache))
                 .build();
         try (BlockNode top = ctx.opener().open(filename, format, options)) {
             List<BlockNode> chain = new ArrayList<>();

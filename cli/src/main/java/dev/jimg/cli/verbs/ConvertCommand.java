@@ -177,7 +177,7 @@ final class ConvertCommand extends VerbBase {
             if (!noCreate) {
                 create(output, rawOptions, size);
             }
-            OpenOptions targetOptions = OpenOptions.builder().cache(CacheMode.parse(cache)).build();
+            OpenOptions targetOptions = ctx.openOptions().cache(CacheMode.parse(cache)).build();
             try (BlockNode target = ctx.opener().open(output, targetFormat, targetOptions)) {
                 if (target.size() < size) {
                     throw new ImageException(output, "Output image is too small: " + target.size()
@@ -200,7 +200,7 @@ final class ConvertCommand extends VerbBase {
     }
 
     private BlockNode openSource(String filename, String disk) throws IOException {
-        OpenOptions.Builder b = OpenOptions.builder().readOnly(true).forceShare(forceShare);
+        OpenOptions.Builder b = ctx.openOptions().readOnly(true).forceShare(forceShare);
         if (sourceCache != null) {
             b.cache(CacheMode.parse(sourceCache));
         }

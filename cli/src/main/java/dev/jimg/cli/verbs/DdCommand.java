@@ -81,7 +81,7 @@ final class DdCommand extends VerbBase {
             long length = end - start;
             ImageCreation creation = new ImageCreation(ctx);
             creation.create(creation.plan(outputFormat, out, Map.of(), length, null, null, false), true);
-            try (BlockNode target = ctx.opener().open(out, outputFormat, OpenOptions.defaults())) {
+            try (BlockNode target = ctx.opener().open(out, outputFormat, ctx.openOptions().build())) {
                 ByteBuffer buf = ByteBuffer.allocateDirect((int) Math.min(bs, Math.max(1, length)));
                 for (long pos = 0; pos < length; pos += buf.capacity()) {
                     int n = (int) Math.min(buf.capacity(), length - pos);

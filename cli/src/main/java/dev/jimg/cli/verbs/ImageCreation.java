@@ -109,9 +109,11 @@ final class ImageCreation {
         }
     }
 
+    /** Opens a file a new image names (its backing file), relative to the new image as QEMU resolves it. */
     private BlockNode openForCreate(String name, String format, Path relativeTo, OpenOptions options)
             throws IOException {
-        return ctx.opener().open(name, format, options);
+        String full = relativeTo == null ? name : ImageOpener.combine(relativeTo.toString(), name);
+        return ctx.opener().open(full, format, options.toBuilder().allowExternalPaths(true).build());
     }
 
     /** {@code Formatting 'x', fmt=qcow2 cluster_size=65536 …}: every option with a value, in the driver's order. */
@@ -150,7 +152,7 @@ final class ImageCreation {
     private long backingSize(String filename, String backingName, String backingFormat) throws IOException {
         String full = ImageOpener.combine(filename, backingName);
         try (BlockNode backing = ctx.opener().open(full, backingFormat,
-                OpenOptions.builder().readOnly(true).forceShare(true).build())) {
+                ctx.openOptions().readOnly(true).forceShare(true).build())) {
             return backing.size();
         } catch (ImageException e) {
             String what = e.file() != null && !e.getMessage().contains(e.file()) ? e.file() + ": " + e.getMessage()
@@ -162,7 +164,7 @@ final class ImageCreation {
     private String detectFormat(String filename, String backingName) {
         String full = ImageOpener.combine(filename, backingName);
         try (BlockNode node = ctx.opener().open(full, null,
-                OpenOptions.builder().readOnly(true).forceShare(true).noBacking(true).build())) {
+                ctx.openOptions().readOnly(true).forceShare(true).noBacking(true).build())) {
             return node.formatName();
         } catch (IOException | ImageException e) {
             return null;

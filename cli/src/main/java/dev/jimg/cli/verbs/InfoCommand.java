@@ -51,7 +51,7 @@ final class InfoCommand extends VerbBase {
                 throw new ImageException(name, "Backing file '" + name + "' creates an infinite loop.");
             }
             ImageInfoReport report;
-            OpenOptions options = OpenOptions.builder().readOnly(true).noBacking(true).forceShare(forceShare).build();
+            OpenOptions options = ctx.openOptions().readOnly(true).noBacking(true).forceShare(forceShare).build();
             try (BlockNode node = ctx.opener().open(name, fmt, options)) {
                 report = ImageInfoReport.of(node, name);
             }

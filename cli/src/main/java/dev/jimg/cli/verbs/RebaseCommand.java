@@ -68,7 +68,7 @@ final class RebaseCommand extends VerbBase {
             throw new ImageException("rebase -c is not supported yet");
         }
         String newName = backing.isEmpty() ? null : backing;
-        OpenOptions options = OpenOptions.builder().noBacking(unsafe).forceShare(forceShare).build();
+        OpenOptions options = ctx.openOptions().noBacking(unsafe).forceShare(forceShare).build();
         if (cache != null) {
             options = options.toBuilder().cache(dev.jimg.block.CacheMode.parse(cache)).build();
         }
@@ -85,7 +85,7 @@ final class RebaseCommand extends VerbBase {
                     if (newName != null) {
                         String full = ImageOpener.combine(filename, newName);
                         newBacking = ctx.opener().open(full, backingFormat,
-                                OpenOptions.builder().readOnly(true).forceShare(true).build());
+                                ctx.openOptions().readOnly(true).forceShare(true).build());
                         newFormat = newBacking.formatName();
                     }
                     copyDifferences(image, newBacking);
@@ -105,7 +105,7 @@ final class RebaseCommand extends VerbBase {
 
     private String probeFormat(String full) {
         try (BlockNode node = ctx.opener().open(full, null,
-                OpenOptions.builder().readOnly(true).forceShare(true).noBacking(true).build())) {
+                ctx.openOptions().readOnly(true).forceShare(true).noBacking(true).build())) {
             return node.formatName();
         } catch (IOException | ImageException e) {
             return null;

@@ -48,7 +48,7 @@ abstract class VerbBase implements Callable<Integer> {
     /** Opens {@code filename} as qemu-img's verbs do. */
     protected BlockNode open(String filename, String format, boolean readOnly, boolean forceShare, String cache)
             throws IOException {
-        OpenOptions.Builder b = OpenOptions.builder().readOnly(readOnly).forceShare(forceShare);
+        OpenOptions.Builder b = ctx.openOptions().readOnly(readOnly).forceShare(forceShare);
         if (cache != null) {
             b.cache(CacheMode.parse(cache));
         }

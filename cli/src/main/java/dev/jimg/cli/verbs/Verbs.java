@@ -17,6 +17,7 @@ public final class Verbs {
             case "bitmap" -> () -> new BitmapCommand(ctx);
             case "check" -> () -> new CheckCommand(ctx);
             case "commit" -> () -> new CommitCommand(ctx);
+            case "compact" -> () -> new CompactCommand(ctx);
             case "compare" -> () -> new CompareCommand(ctx);
             case "convert" -> () -> new ConvertCommand(ctx);
             case "create" -> () -> new CreateCommand(ctx);
@@ -41,12 +42,16 @@ public final class Verbs {
                     '-h', '--help'       display this help and exit
                     '-V', '--version'    output version information and exit
                     '--debug'            print stack traces of internal errors
+                    '--allow-external-paths'
+                                         let images name files outside their own directory
+                                         (VMDK extents, VDI parents); refused by default
 
                 Command syntax:
                   amend [-p] [-q] [-f fmt] [-t cache] [--force] -o options filename
                   bench [-c count] [-d depth] [-f fmt] [--flush-interval=flush_interval] [-n] [--no-drain] [-o offset] [--pattern=pattern] [-q] [-s buffer_size] [-S step_size] [-t cache] [-w] [-U] filename
                   check [-q] [-f fmt] [--output=ofmt] [-r [leaks | all]] [-T src_cache] [-U] filename
                   commit [-q] [-f fmt] [-t cache] [-b base] [-r rate_limit] [-d] [-p] filename
+                  compact [-p] [-q] [-f fmt] filename      (jimg extension: drop zero blocks, shrink the file)
                   compare [-f fmt] [-F fmt] [-T src_cache] [-p] [-q] [-s] [-U] filename1 filename2
                   convert [--target-is-zero] [-U] [-c] [-p] [-q] [-n] [-f fmt] [-t cache] [-T src_cache] [-O output_fmt] [-B backing_file [-F backing_fmt]] [-o options] [-l snapshot_param] [-S sparse_size] [-r rate_limit] [-m num_coroutines] [-W] [--salvage] filename [filename2 [...]] output_filename
                   create [-q] [-f fmt] [-b backing_file [-F backing_fmt]] [-u] [-o options] filename [size]
