@@ -11,6 +11,14 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -18,8 +26,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * The copy engine of {@code convert}: walks the sources' block status, skips what the target
  * already reads as zero, finds zero runs inside data ({@code -S}), and copies with several workers.
  *
- * <p>Work is cut into items of at most {@value #CHUNK} bytes aligned to that size. Each item gets a
- * ticket; workers read (and compress) in parallel but write in ticket order unless
+ * <p>Work is cut into items of at most {@value #CHUNK} bytes aligned to that size. Workers read
+ * (and compress) items in parallel; one writer issues the writes in item order unless
  * {@link ConvertSettings#inOrder()} is off. That order is what makes compressed output
  * deterministic, and it keeps a raw target's writes sequential on disk.
  */
@@ -84,21 +92,16 @@ public final class Converter {
 
     /** Copies everything; returns when all writes completed, rethrowing the first failure. */
     public void run() throws IOException {
-        Planner planner = new Planner();
-        Sequencer sequencer = new Sequencer();
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        List<Thread> workers = new ArrayList<>();
-        for (int i = 0; i < settings.parallel(); i++) {
-            workers.add(Thread.ofVirtual().name("convert-", i).start(() -> work(planner, sequencer, failure)));
-        }
-        for (Thread t : workers) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                sequencer.abort();
-                throw new IOException("convert interrupted", e);
+        try {
+            if (settings.inOrder()) {
+                runInOrder(failure);
+            } else {
+                runOutOfOrder(failure);
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("convert interrupted", e);
         }
         Throwable f = failure.get();
         if (f instanceof IOException io) {
@@ -110,35 +113,109 @@ public final class Converter {
         if (f instanceof Error err) {
             throw err;
         }
+        if (f != null) {
+            throw new IOException(f);
+        }
         progress.progress(total, total);
     }
 
-    private void work(Planner planner, Sequencer sequencer, AtomicReference<Throwable> failure) {
-        ByteBuffer buffer = ByteBuffer.allocateDirect(CHUNK);
-        try {
-            while (failure.get() == null) {
-                Item item = planner.next();
-                if (item == null) {
-                    return;
-                }
-                List<Write> writes = prepare(item, buffer);
-                if (settings.inOrder() && !sequencer.awaitTurn(item.ticket)) {
-                    return;
-                }
-                try {
-                    for (Write w : writes) {
-                        w.apply(target);
+    /** An item made ready by a worker: the writes to issue and the buffer to give back after them. */
+    private record Prepared(Item item, List<Write> writes, ByteBuffer buffer) {
+    }
+
+    /**
+     * Workers read and compress up to {@link ConvertSettings#parallel()} items ahead while one
+     * writer issues their writes strictly in item order — qemu-img's in-order mode, and what makes
+     * compressed output identical from run to run. A pool of that many buffers bounds the memory.
+     */
+    private void runInOrder(AtomicReference<Throwable> failure) throws InterruptedException {
+        Planner planner = new Planner();
+        BlockingQueue<ByteBuffer> buffers = new ArrayBlockingQueue<>(settings.parallel());
+        for (int i = 0; i < settings.parallel(); i++) {
+            buffers.add(ByteBuffer.allocateDirect(CHUNK));
+        }
+        BlockingQueue<Future<Prepared>> ordered = new LinkedBlockingQueue<>();
+        Future<Prepared> end = CompletableFuture.completedFuture(null);
+        Thread writer = Thread.ofVirtual().name("convert-writer").start(() -> {
+            try {
+                for (Future<Prepared> next = ordered.take(); next != end; next = ordered.take()) {
+                    Prepared p;
+                    try {
+                        p = next.get();
+                    } catch (ExecutionException e) {
+                        failure.compareAndSet(null, e.getCause());
+                        continue;
                     }
-                } finally {
-                    if (settings.inOrder()) {
-                        sequencer.done(item.ticket);
+                    try {
+                        if (failure.get() == null) {
+                            for (Write w : p.writes()) {
+                                w.apply(target);
+                            }
+                            progress.progress(done.addAndGet(p.item().length), total);
+                        }
+                    } catch (Throwable t) {
+                        failure.compareAndSet(null, t);
+                    } finally {
+                        if (p.buffer() != null) {
+                            buffers.add(p.buffer());
+                        }
                     }
                 }
-                progress.progress(done.addAndGet(item.length), total);
+            } catch (InterruptedException e) {
+                failure.compareAndSet(null, e);
             }
-        } catch (Throwable t) {
-            failure.compareAndSet(null, t);
-            sequencer.abort();
+        });
+        try (ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor()) {
+            while (failure.get() == null) {
+                Item item;
+                try {
+                    item = planner.next();
+                } catch (IOException | RuntimeException e) {
+                    failure.compareAndSet(null, e);
+                    break;
+                }
+                if (item == null) {
+                    break;
+                }
+                ByteBuffer buffer = item.kind == Kind.DATA ? buffers.take() : null;
+                ordered.put(workers.submit(() -> {
+                    try {
+                        return new Prepared(item, prepare(item, buffer), buffer);
+                    } catch (Throwable t) {
+                        if (buffer != null) {
+                            buffers.add(buffer);
+                        }
+                        throw t;
+                    }
+                }));
+            }
+            ordered.put(end);
+            writer.join();
+        }
+    }
+
+    /** {@code -W}: every worker writes as soon as its item is ready. */
+    private void runOutOfOrder(AtomicReference<Throwable> failure) throws InterruptedException {
+        Planner planner = new Planner();
+        List<Thread> workers = new ArrayList<>();
+        for (int i = 0; i < settings.parallel(); i++) {
+            workers.add(Thread.ofVirtual().name("convert-", i).start(() -> {
+                ByteBuffer buffer = ByteBuffer.allocateDirect(CHUNK);
+                try {
+                    Item item;
+                    while (failure.get() == null && (item = planner.next()) != null) {
+                        for (Write w : prepare(item, buffer)) {
+                            w.apply(target);
+                        }
+                        progress.progress(done.addAndGet(item.length), total);
+                    }
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                }
+            }));
+        }
+        for (Thread t : workers) {
+            t.join();
         }
     }
 
@@ -259,12 +336,11 @@ public final class Converter {
 
     private enum Kind { DATA, ZERO, SKIP }
 
-    private record Item(long ticket, long offset, long length, Kind kind) {
+    private record Item(long offset, long length, Kind kind) {
     }
 
     /** Hands out items in order; block status queries happen here, one at a time. */
     private final class Planner {
-        private long ticket;
         private long pos;
         private Extent cached;
         private int cachedSource = -1;
@@ -307,7 +383,7 @@ public final class Converter {
             } else {
                 end = kind == Kind.DATA ? Math.min(runEnd, chunkEnd) : runEnd;
             }
-            Item item = new Item(ticket++, pos, end - pos, kind);
+            Item item = new Item(pos, end - pos, kind);
             pos = end;
             return item;
         }
