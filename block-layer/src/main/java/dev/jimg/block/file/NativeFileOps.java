@@ -10,7 +10,9 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * The Linux calls {@link java.nio.channels.FileChannel} does not offer — {@code lseek} with
@@ -18,12 +20,15 @@ import java.nio.file.Path;
  * {@code fstat} block counts — made through the FFM API on a second descriptor of the same file.
  *
  * <p>A second descriptor is enough because all of these act on the inode, not on the open file
- * description, so they see and affect exactly what the {@code FileChannel} reads and writes.
+ * description, so they see and affect exactly what the {@code FileChannel} reads and writes;
+ * {@link #openSameFile} checks that it is the same inode.
  *
  * <p>Every call goes through one downcall handle to libc's {@code syscall(2)} wrapper. Each FFM
  * downcall handle costs a generated stub at start-up (tens of milliseconds on a cold JVM), and
- * start-up is part of the product: one handle instead of seven. Where the platform is not Linux
- * on x86-64 or aarch64, {@link #AVAILABLE} is false and callers fall back to plain Java.
+ * start-up is part of the product: one handle instead of seven, created in {@link Linkage} on
+ * first use (or by {@link #warmUp} on a background thread), never just because a file was opened.
+ * Where the platform is not Linux on x86-64 or aarch64, or native access is denied,
+ * {@link #available()} is false and callers fall back to plain Java.
  */
 final class NativeFileOps {
     static final int SEEK_DATA = 3;
@@ -53,45 +58,56 @@ final class NativeFileOps {
         }
     }
 
-    static final boolean AVAILABLE;
-    private static final Syscalls NR;
-    private static final MethodHandle SYSCALL;
-    private static final StructLayout CAPTURE_LAYOUT;
-    private static final VarHandle ERRNO;
+    /** The system call numbers of this platform, or null where native calls do not apply; no FFM involved. */
+    private static final Syscalls NR = System.getProperty("os.name", "").startsWith("Linux")
+            ? Syscalls.forArch(System.getProperty("os.arch", "")) : null;
 
-    static {
-        Syscalls nr = System.getProperty("os.name", "").startsWith("Linux")
-                ? Syscalls.forArch(System.getProperty("os.arch", "")) : null;
-        MethodHandle syscall = null;
-        StructLayout capture = null;
-        VarHandle errno = null;
-        if (nr != null) {
-            try {
-                Linker linker = Linker.nativeLinker();
-                capture = Linker.Option.captureStateLayout();
-                errno = capture.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-                ValueLayout.OfLong l = ValueLayout.JAVA_LONG;
-                syscall = linker.downcallHandle(linker.defaultLookup().findOrThrow("syscall"),
-                        FunctionDescriptor.of(l, l, l, l, l, l), Linker.Option.captureCallState("errno"),
-                        Linker.Option.firstVariadicArg(1));
-            } catch (RuntimeException | LinkageError e) {
-                // Native access denied or libc without syscall(): FileNode uses its fallbacks.
-                syscall = null;
+    /** The FFM linkage, set up when this class is first initialised: the expensive part. */
+    private static final class Linkage {
+        static final MethodHandle SYSCALL;
+        static final StructLayout CAPTURE_LAYOUT;
+        static final VarHandle ERRNO;
+
+        static {
+            MethodHandle syscall = null;
+            StructLayout capture = null;
+            VarHandle errno = null;
+            if (NR != null) {
+                try {
+                    Linker linker = Linker.nativeLinker();
+                    capture = Linker.Option.captureStateLayout();
+                    errno = capture.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+                    ValueLayout.OfLong l = ValueLayout.JAVA_LONG;
+                    syscall = linker.downcallHandle(linker.defaultLookup().findOrThrow("syscall"),
+                            FunctionDescriptor.of(l, l, l, l, l, l), Linker.Option.captureCallState("errno"),
+                            Linker.Option.firstVariadicArg(1));
+                } catch (RuntimeException | LinkageError e) {
+                    // Native access denied or libc without syscall(): FileNode uses its fallbacks.
+                    syscall = null;
+                }
             }
+            SYSCALL = syscall;
+            CAPTURE_LAYOUT = capture;
+            ERRNO = errno;
         }
-        AVAILABLE = syscall != null;
-        NR = nr;
-        SYSCALL = syscall;
-        CAPTURE_LAYOUT = capture;
-        ERRNO = errno;
     }
 
     private NativeFileOps() {
     }
 
+    /** Whether this platform has the calls at all (Linux on x86-64 or aarch64); costs nothing. */
+    static boolean platformSupported() {
+        return NR != null;
+    }
+
+    /** Whether native calls work here; sets up the FFM linkage if that has not happened yet. */
+    static boolean available() {
+        return Linkage.SYSCALL != null;
+    }
+
     /** Initialises the native linkage now, e.g. on a background thread at start-up. */
     static boolean warmUp() {
-        return AVAILABLE;
+        return available();
     }
 
     /** The result of a call: its return value and the errno it left. */
@@ -103,11 +119,11 @@ final class NativeFileOps {
 
     private static Result call(long number, long a, long b, long c, long d) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
+            MemorySegment state = arena.allocate(Linkage.CAPTURE_LAYOUT);
             Result r;
             do {
-                long rc = (long) SYSCALL.invokeExact(state, number, a, b, c, d);
-                r = new Result(rc, rc < 0 ? (int) ERRNO.get(state, 0L) : 0);
+                long rc = (long) Linkage.SYSCALL.invokeExact(state, number, a, b, c, d);
+                r = new Result(rc, rc < 0 ? (int) Linkage.ERRNO.get(state, 0L) : 0);
             } while (r.failed() && r.errno() == EINTR);
             return r;
         } catch (RuntimeException | Error e) {
@@ -117,7 +133,29 @@ final class NativeFileOps {
         }
     }
 
-    static int open(Path path, boolean writable) throws IOException {
+    /**
+     * Opens {@code path} again and checks that the new descriptor refers to the file whose
+     * {@linkplain BasicFileAttributes#fileKey() key} is {@code expectedKey} — the file the caller's
+     * channel has open — so that a file renamed or replaced in between is refused rather than
+     * answering hole queries for the wrong inode.
+     */
+    static int openSameFile(Path path, boolean writable, Object expectedKey) throws IOException {
+        int fd = open(path, writable);
+        Object key;
+        try {
+            key = Files.readAttributes(Path.of("/proc/self/fd/" + fd), BasicFileAttributes.class).fileKey();
+        } catch (IOException | RuntimeException e) {
+            close(fd);
+            throw e;
+        }
+        if (!expectedKey.equals(key)) {
+            close(fd);
+            throw new IOException(path + ": the file was replaced while open");
+        }
+        return fd;
+    }
+
+    private static int open(Path path, boolean writable) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment name = arena.allocateFrom(path.toString());
             Result r = call(NR.openat(), AT_FDCWD, name.address(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0);
