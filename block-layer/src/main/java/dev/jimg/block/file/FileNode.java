@@ -31,7 +31,11 @@ import java.util.Set;
  */
 public final class FileNode implements BlockNode {
     private static final int ZERO_CHUNK = 1 << 20;
-    private static final ByteBuffer ZEROES = ByteBuffer.allocateDirect(ZERO_CHUNK).asReadOnlyBuffer();
+
+    /** A shared megabyte of zeroes, allocated on first use: most runs never write zeroes. */
+    private static final class Zeroes {
+        static final ByteBuffer CHUNK = ByteBuffer.allocateDirect(ZERO_CHUNK).asReadOnlyBuffer();
+    }
 
     private final Path path;
     private final String filename;
@@ -219,7 +223,7 @@ public final class FileNode implements BlockNode {
         long end = offset + length;
         while (pos < end) {
             int n = (int) Math.min(ZERO_CHUNK, end - pos);
-            ByteBuffer chunk = ZEROES.duplicate().limit(n);
+            ByteBuffer chunk = Zeroes.CHUNK.duplicate().limit(n);
             while (chunk.hasRemaining()) {
                 pos += channel.write(chunk, pos);
             }
