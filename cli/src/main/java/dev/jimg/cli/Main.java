@@ -2,6 +2,7 @@ package dev.jimg.cli;
 
 import dev.jimg.block.ImageException;
 import dev.jimg.block.file.FileNode;
+import dev.jimg.cli.startup.CommandModel;
 import dev.jimg.cli.verbs.Verbs;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -10,6 +11,7 @@ import java.util.Arrays;
 import java.util.Set;
 import java.util.function.Supplier;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * The {@code jimg} command. Only the verb that was asked for is built and parsed: start-up time is
@@ -32,7 +34,8 @@ public final class Main {
         // picocli otherwise probes the class path for Groovy, and loads and initialises the
         // java.sql and java.time classes of converters no jimg option uses, on every run.
         System.setProperty("picocli.disable.closures", "true");
-        System.setProperty("picocli.converters.excludes", "java\\.sql\\..*,java\\.time\\..*");
+        // One expression: picocli compiles each once per converter it considers.
+        System.setProperty("picocli.converters.excludes", "java\\.(sql|time)\\..*");
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false,
                 StandardCharsets.UTF_8);
         PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true,
@@ -97,7 +100,11 @@ public final class Main {
     }
 
     private static int execute(Object command, String[] args, CliContext ctx) {
-        CommandLine cl = new CommandLine(command);
+        // From the build-time model where it covers the verb: reading the annotations instead
+        // costs a generated proxy class per annotation type (docs/startup.md).
+        CommandLine.IFactory factory = CommandLine.defaultFactory();
+        CommandSpec spec = CommandModel.specFor(command, factory);
+        CommandLine cl = spec != null ? new CommandLine(spec, factory) : new CommandLine(command, factory);
         cl.setOut(new java.io.PrintWriter(ctx.out(), true));
         cl.setErr(new java.io.PrintWriter(ctx.err(), true));
         cl.setParameterExceptionHandler((ex, a) -> {
