@@ -9,7 +9,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -62,25 +61,34 @@ final class NativeFileOps {
     private static final Syscalls NR = System.getProperty("os.name", "").startsWith("Linux")
             ? Syscalls.forArch(System.getProperty("os.arch", "")) : null;
 
-    /** The FFM linkage, set up when this class is first initialised: the expensive part. */
+    /**
+     * The FFM linkage, set up when this class is first initialised: the expensive part, most of it
+     * method-handle plumbing the JDK generates classes for at run time, so it is kept lean.
+     *
+     * <p>{@code syscall} is variadic in C, but it is declared here with six fixed {@code long}
+     * parameters, without {@link Linker.Option#firstVariadicArg}: on the two ABIs this class
+     * supports a variadic call passes integer arguments exactly as a fixed one (x86-64 also sets
+     * AL to the number of vector registers used, which libc's {@code syscall} does not read), and
+     * the variadic adaptation made the linkage a third more expensive. errno is read at its offset
+     * in the capture state rather than through a layout path, whose machinery costs as much again.
+     */
     private static final class Linkage {
         static final MethodHandle SYSCALL;
         static final StructLayout CAPTURE_LAYOUT;
-        static final VarHandle ERRNO;
+        static final long ERRNO_OFFSET;
 
         static {
             MethodHandle syscall = null;
             StructLayout capture = null;
-            VarHandle errno = null;
+            long errnoOffset = -1;
             if (NR != null) {
                 try {
                     Linker linker = Linker.nativeLinker();
                     capture = Linker.Option.captureStateLayout();
-                    errno = capture.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+                    errnoOffset = offsetOf(capture, "errno");
                     ValueLayout.OfLong l = ValueLayout.JAVA_LONG;
                     syscall = linker.downcallHandle(linker.defaultLookup().findOrThrow("syscall"),
-                            FunctionDescriptor.of(l, l, l, l, l, l), Linker.Option.captureCallState("errno"),
-                            Linker.Option.firstVariadicArg(1));
+                            FunctionDescriptor.of(l, l, l, l, l, l), Linker.Option.captureCallState("errno"));
                 } catch (RuntimeException | LinkageError e) {
                     // Native access denied or libc without syscall(): FileNode uses its fallbacks.
                     syscall = null;
@@ -88,7 +96,19 @@ final class NativeFileOps {
             }
             SYSCALL = syscall;
             CAPTURE_LAYOUT = capture;
-            ERRNO = errno;
+            ERRNO_OFFSET = errnoOffset;
+        }
+
+        /** Byte offset of member {@code name} in {@code struct} (whose padding is explicit). */
+        private static long offsetOf(StructLayout struct, String name) {
+            long offset = 0;
+            for (MemoryLayout member : struct.memberLayouts()) {
+                if (member.name().filter(name::equals).isPresent()) {
+                    return offset;
+                }
+                offset += member.byteSize();
+            }
+            throw new IllegalStateException("no " + name + " in " + struct);
         }
     }
 
@@ -123,7 +143,7 @@ final class NativeFileOps {
             Result r;
             do {
                 long rc = (long) Linkage.SYSCALL.invokeExact(state, number, a, b, c, d);
-                r = new Result(rc, rc < 0 ? (int) Linkage.ERRNO.get(state, 0L) : 0);
+                r = new Result(rc, rc < 0 ? state.get(ValueLayout.JAVA_INT, Linkage.ERRNO_OFFSET) : 0);
             } while (r.failed() && r.errno() == EINTR);
             return r;
         } catch (RuntimeException | Error e) {
