@@ -32,10 +32,11 @@ public final class Main {
 
     public static void main(String[] args) {
         // picocli otherwise probes the class path for Groovy, and loads and initialises the
-        // java.sql and java.time classes of converters no jimg option uses, on every run.
+        // java.sql and java.time classes of converters no jimg option uses, on every run. (A
+        // java.nio.file.Path option would still convert.)
         System.setProperty("picocli.disable.closures", "true");
         // One expression: picocli compiles each once per converter it considers.
-        System.setProperty("picocli.converters.excludes", "java\\.(sql|time)\\..*");
+        System.setProperty("picocli.converters.excludes", "java\\.[st].*");
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false,
                 StandardCharsets.UTF_8);
         PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true,

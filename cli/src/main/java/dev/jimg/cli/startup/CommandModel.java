@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntFunction;
 import java.util.zip.CRC32;
 import picocli.CommandLine.Command;
@@ -49,12 +50,12 @@ import picocli.CommandLine.Parameters;
  * defaults   ANNOTATION attributes...                  the attribute defaults of Command, Option, Parameters
  * class      COMMAND-CLASS count (CLASS crc32)...      starts a command; the classes its model came from
  * command    DECLARING-CLASS attributes...             an @Command, in picocli's order (superclass first)
- * option     DECLARING-CLASS FIELD ACCESS NUMBER count AUX... attributes...
- * parameters DECLARING-CLASS FIELD ACCESS NUMBER count AUX... attributes...
+ * option     DECLARING-CLASS FIELD ACCESS NUMBER NAME count AUX... attributes...
+ * parameters DECLARING-CLASS FIELD ACCESS NUMBER NAME count AUX... attributes...
  * </pre>
  * ACCESS NUMBER say which generated {@link FieldAccess} reaches the field (-1: none, use
- * reflection); AUX are the element types picocli resolved for the field (String for a
- * List&lt;String&gt;).
+ * reflection); NAME is how picocli names the field in messages; AUX are the element types picocli
+ * resolved for the field (String for a List&lt;String&gt;).
  */
 public final class CommandModel {
     static final String DEFAULTS = "defaults";
@@ -69,6 +70,8 @@ public final class CommandModel {
     private final IntFunction<FieldAccess> access;
     /** Whether to check each command's class files against the model's CRC-32s. */
     private final boolean checkClassFiles;
+    /** Type information by field type and element types: immutable, so shared between fields. */
+    private final Map<String, ITypeInfo> typeInfos = new ConcurrentHashMap<>();
     /** Annotation simple name to attribute defaults, parsed on first use. */
     private Map<String, Map<String, String[]>> defaults;
 
@@ -193,7 +196,7 @@ public final class CommandModel {
         return new ModelledAnnotation(type, values, d);
     }
 
-    /** {@code option|parameters DECLARING-CLASS FIELD ACCESS NUMBER count AUX... attributes...} as a member. */
+    /** {@code option|parameters DECLARING-CLASS FIELD ACCESS NUMBER NAME count AUX... attributes...} as a member. */
     private ModelledMember member(String[] f, Class<? extends Annotation> type, IScope scope) {
         Class<?> declaring = load(f[1]);
         Field field;
@@ -204,14 +207,11 @@ public final class CommandModel {
         }
         int accessNumber = Integer.parseInt(f[3]);
         FieldAccess fieldAccess = accessNumber < 0 ? null : access.apply(accessNumber);
-        int auxCount = Integer.parseInt(f[5]);
-        Class<?>[] aux = new Class<?>[auxCount];
-        for (int i = 0; i < auxCount; i++) {
-            aux[i] = load(f[6 + i]);
-        }
-        ModelledAnnotation annotation = annotation(type, attributes(f, 6 + auxCount));
-        return new ModelledMember(field, fieldAccess, Integer.parseInt(f[4]), annotation,
-                typeInfo(field.getType(), aux), scope);
+        int auxCount = Integer.parseInt(f[6]);
+        String[] auxNames = Arrays.copyOfRange(f, 7, 7 + auxCount);
+        ModelledAnnotation annotation = annotation(type, attributes(f, 7 + auxCount));
+        return new ModelledMember(field, fieldAccess, Integer.parseInt(f[4]), f[5], annotation,
+                typeInfo(field.getType(), auxNames), scope);
     }
 
     /**
@@ -220,8 +220,14 @@ public final class CommandModel {
      * against picocli's reflective path is the generic type's argument names, which only
      * {@code @Unmatched} members use.)
      */
-    private static ITypeInfo typeInfo(Class<?> type, Class<?>[] aux) {
-        return OptionSpec.builder("-t").type(type).auxiliaryTypes(aux).build().typeInfo();
+    private ITypeInfo typeInfo(Class<?> type, String[] auxNames) {
+        return typeInfos.computeIfAbsent(type.getName() + " " + String.join(" ", auxNames), key -> {
+            Class<?>[] aux = new Class<?>[auxNames.length];
+            for (int i = 0; i < aux.length; i++) {
+                aux[i] = load(auxNames[i]);
+            }
+            return OptionSpec.builder("-t").type(type).auxiliaryTypes(aux).build().typeInfo();
+        });
     }
 
     /** Whether every class of a {@code class} record's hierarchy is the class file the model was written from. */

@@ -219,10 +219,11 @@ public final class CommandModelWriter {
                 if (option != null && parameters != null) {
                     throw new UnsupportedOperationException(f + " is both an option and a parameter");
                 }
+                ArgSpec arg = argFor(annotated, f);
                 b.append(option != null ? CommandModel.OPTION : CommandModel.PARAMETERS).append('\t')
                         .append(escape(c.getName())).append('\t').append(escape(f.getName()))
-                        .append('\t').append(accessible.number(f));
-                Class<?>[] aux = argFor(annotated, f).auxiliaryTypes();
+                        .append('\t').append(accessible.number(f)).append('\t').append(escape(arg.toString()));
+                Class<?>[] aux = arg.auxiliaryTypes();
                 b.append('\t').append(aux.length);
                 for (Class<?> a : aux) {
                     b.append('\t').append(escape(a.getName()));

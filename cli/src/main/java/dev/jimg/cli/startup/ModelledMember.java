@@ -27,16 +27,19 @@ final class ModelledMember implements IAnnotatedElement, IExtensible, IGetter, I
     /** Reaches the field as number {@link #number}; null to use reflection. */
     private final FieldAccess access;
     private final int number;
+    /** How picocli names the field in its messages, e.g. {@code field String dev.jimg...InfoCommand.format}. */
+    private final String name;
     private final ModelledAnnotation annotation;
     private final ITypeInfo typeInfo;
     private final IScope scope;
 
     /** {@code scope} holds the command object. */
-    ModelledMember(Field field, FieldAccess access, int number, ModelledAnnotation annotation, ITypeInfo typeInfo,
-            IScope scope) {
+    ModelledMember(Field field, FieldAccess access, int number, String name, ModelledAnnotation annotation,
+            ITypeInfo typeInfo, IScope scope) {
         this.field = field;
         this.access = access;
         this.number = number;
+        this.name = name;
         if (access == null) {
             field.setAccessible(true);
         }
@@ -162,11 +165,10 @@ final class ModelledMember implements IAnnotatedElement, IExtensible, IGetter, I
         return typeInfo;
     }
 
-    /** As picocli names a field member in its messages: the generic declaration, without modifiers. */
+    /** As picocli names the field in its messages (computed at build time: it takes generic type parsing). */
     @Override
     public String getToString() {
-        return "field " + field.toGenericString().replace("private ", "").replace("protected ", "")
-                .replace("public ", "").replace("java.lang.", "");
+        return name;
     }
 
     /**
