@@ -30,6 +30,7 @@ import java.nio.file.attribute.BasicFileAttributes;
  * {@link #available()} is false and callers fall back to plain Java.
  */
 final class NativeFileOps {
+    static final int SEEK_CUR = 1;
     static final int SEEK_DATA = 3;
     static final int SEEK_HOLE = 4;
     static final int FALLOC_FL_KEEP_SIZE = 0x01;
@@ -125,9 +126,17 @@ final class NativeFileOps {
         return Linkage.SYSCALL != null;
     }
 
-    /** Initialises the native linkage now, e.g. on a background thread at start-up. */
+    /**
+     * Initialises the native linkage now, e.g. on a background thread at start-up, and makes one
+     * call that fails harmlessly ({@code lseek} on descriptor -1), which links the call path
+     * itself: the first call through a method handle costs milliseconds of its own.
+     */
     static boolean warmUp() {
-        return available();
+        if (!available()) {
+            return false;
+        }
+        lseek(-1, 0, SEEK_CUR);
+        return true;
     }
 
     /** The result of a call: its return value and the errno it left. */
@@ -137,9 +146,17 @@ final class NativeFileOps {
         }
     }
 
+    /**
+     * Each thread's buffer for the errno a call leaves, reused from call to call: a confined
+     * arena per call cost more than the system call itself when {@code map} walks thousands of
+     * extents. {@code ofAuto}, because the threads include short-lived virtual ones.
+     */
+    private static final ThreadLocal<MemorySegment> CAPTURE_STATE =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(Linkage.CAPTURE_LAYOUT));
+
     private static Result call(long number, long a, long b, long c, long d) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(Linkage.CAPTURE_LAYOUT);
+        MemorySegment state = CAPTURE_STATE.get();
+        try {
             Result r;
             do {
                 long rc = (long) Linkage.SYSCALL.invokeExact(state, number, a, b, c, d);
