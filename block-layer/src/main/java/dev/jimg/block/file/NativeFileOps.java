@@ -72,13 +72,17 @@ final class NativeFileOps {
      * AL to the number of vector registers used, which libc's {@code syscall} does not read), and
      * the variadic adaptation made the linkage a third more expensive. errno is read at its offset
      * in the capture state rather than through a layout path, whose machinery costs as much again.
+     * The function's address is passed on each call rather than bound into the handle, one
+     * adaptation less.
      */
     private static final class Linkage {
+        static final MemorySegment SYSCALL_ADDRESS;
         static final MethodHandle SYSCALL;
         static final StructLayout CAPTURE_LAYOUT;
         static final long ERRNO_OFFSET;
 
         static {
+            MemorySegment address = null;
             MethodHandle syscall = null;
             StructLayout capture = null;
             long errnoOffset = -1;
@@ -88,13 +92,15 @@ final class NativeFileOps {
                     capture = Linker.Option.captureStateLayout();
                     errnoOffset = offsetOf(capture, "errno");
                     ValueLayout.OfLong l = ValueLayout.JAVA_LONG;
-                    syscall = linker.downcallHandle(linker.defaultLookup().findOrThrow("syscall"),
-                            FunctionDescriptor.of(l, l, l, l, l, l), Linker.Option.captureCallState("errno"));
+                    address = linker.defaultLookup().findOrThrow("syscall");
+                    syscall = linker.downcallHandle(FunctionDescriptor.of(l, l, l, l, l, l),
+                            Linker.Option.captureCallState("errno"));
                 } catch (RuntimeException | LinkageError e) {
                     // Native access denied or libc without syscall(): FileNode uses its fallbacks.
                     syscall = null;
                 }
             }
+            SYSCALL_ADDRESS = address;
             SYSCALL = syscall;
             CAPTURE_LAYOUT = capture;
             ERRNO_OFFSET = errnoOffset;
@@ -159,7 +165,7 @@ final class NativeFileOps {
         try {
             Result r;
             do {
-                long rc = (long) Linkage.SYSCALL.invokeExact(state, number, a, b, c, d);
+                long rc = (long) Linkage.SYSCALL.invokeExact(Linkage.SYSCALL_ADDRESS, state, number, a, b, c, d);
                 r = new Result(rc, rc < 0 ? state.get(ValueLayout.JAVA_INT, Linkage.ERRNO_OFFSET) : 0);
             } while (r.failed() && r.errno() == EINTR);
             return r;
