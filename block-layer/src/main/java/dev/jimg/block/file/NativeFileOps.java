@@ -74,6 +74,9 @@ final class NativeFileOps {
      * in the capture state rather than through a layout path, whose machinery costs as much again.
      * The function's address is passed on each call rather than bound into the handle, one
      * adaptation less.
+     *
+     * <p>Initialisation also makes one call of each kind ({@link #prime}), so that whoever waits
+     * for it (the main thread, while a background thread initialises) finds the call path linked.
      */
     private static final class Linkage {
         static final MemorySegment SYSCALL_ADDRESS;
@@ -104,6 +107,23 @@ final class NativeFileOps {
             SYSCALL = syscall;
             CAPTURE_LAYOUT = capture;
             ERRNO_OFFSET = errnoOffset;
+            if (syscall != null) {
+                prime();
+            }
+        }
+
+        /**
+         * The first call through a method handle, the first C string and the first read of a
+         * native value each cost milliseconds of linking of their own; this does each once: a call
+         * that fails harmlessly ({@code lseek} on descriptor -1, reading errno) and the string and
+         * value accesses {@code open} and {@code allocatedBytes} make.
+         */
+        private static void prime() {
+            call(NR.lseek(), -1, 0, SEEK_CUR, 0);
+            try (Arena arena = Arena.ofConfined()) {
+                arena.allocateFrom("/").get(ValueLayout.JAVA_BYTE, 0);
+                arena.allocate(ValueLayout.JAVA_LONG).get(ValueLayout.JAVA_LONG, 0);
+            }
         }
 
         /** Byte offset of member {@code name} in {@code struct} (whose padding is explicit). */
@@ -132,17 +152,9 @@ final class NativeFileOps {
         return Linkage.SYSCALL != null;
     }
 
-    /**
-     * Initialises the native linkage now, e.g. on a background thread at start-up, and makes one
-     * call that fails harmlessly ({@code lseek} on descriptor -1), which links the call path
-     * itself: the first call through a method handle costs milliseconds of its own.
-     */
+    /** Initialises the native linkage now, e.g. on a background thread at start-up. */
     static boolean warmUp() {
-        if (!available()) {
-            return false;
-        }
-        lseek(-1, 0, SEEK_CUR);
-        return true;
+        return available();
     }
 
     /** The result of a call: its return value and the errno it left. */
