@@ -1,6 +1,9 @@
 package dev.jimg.block.file;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -113,17 +116,11 @@ final class NativeFileOps {
         }
 
         /**
-         * The first call through a method handle, the first C string and the first read of a
-         * native value each cost milliseconds of linking of their own; this does each once: a call
-         * that fails harmlessly ({@code lseek} on descriptor -1, reading errno) and the string and
-         * value accesses {@code open} and {@code allocatedBytes} make.
+         * The first call through a method handle costs milliseconds of linking of its own; this
+         * makes one that fails harmlessly ({@code lseek} on descriptor -1, reading errno).
          */
         private static void prime() {
             call(NR.lseek(), -1, 0, SEEK_CUR, 0);
-            try (Arena arena = Arena.ofConfined()) {
-                arena.allocateFrom("/").get(ValueLayout.JAVA_BYTE, 0);
-                arena.allocate(ValueLayout.JAVA_LONG).get(ValueLayout.JAVA_LONG, 0);
-            }
         }
 
         /** Byte offset of member {@code name} in {@code struct} (whose padding is explicit). */
@@ -178,7 +175,7 @@ final class NativeFileOps {
             Result r;
             do {
                 long rc = (long) Linkage.SYSCALL.invokeExact(Linkage.SYSCALL_ADDRESS, state, number, a, b, c, d);
-                r = new Result(rc, rc < 0 ? state.get(ValueLayout.JAVA_INT, Linkage.ERRNO_OFFSET) : 0);
+                r = new Result(rc, rc < 0 ? view(state).getInt((int) Linkage.ERRNO_OFFSET) : 0);
             } while (r.failed() && r.errno() == EINTR);
             return r;
         } catch (RuntimeException | Error e) {
@@ -212,7 +209,7 @@ final class NativeFileOps {
 
     private static int open(Path path, boolean writable) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment name = arena.allocateFrom(path.toString());
+            MemorySegment name = cString(arena, path.toString());
             Result r = call(NR.openat(), AT_FDCWD, name.address(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0);
             if (r.failed()) {
                 throw new IOException("open " + path + " failed: " + strerror(r.errno()));
@@ -249,8 +246,25 @@ final class NativeFileOps {
             if (r.failed()) {
                 return -1;
             }
-            return stat.get(ValueLayout.JAVA_LONG, STAT_BLOCKS_OFFSET) * 512;
+            return view(stat).getLong((int) STAT_BLOCKS_OFFSET) * 512;
         }
+    }
+
+    /**
+     * Native memory as a byte buffer in the platform's byte order. Reading through a buffer
+     * rather than {@code MemorySegment.get(ValueLayout…)} keeps the JDK's var-handle machinery,
+     * which costs milliseconds to set up on first use, off the start-up path.
+     */
+    private static ByteBuffer view(MemorySegment segment) {
+        return segment.asByteBuffer().order(ByteOrder.nativeOrder());
+    }
+
+    /** {@code s} as a NUL-terminated UTF-8 string in {@code arena} (see {@link #view} for why not {@code allocateFrom}). */
+    private static MemorySegment cString(Arena arena, String s) {
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        MemorySegment segment = arena.allocate(bytes.length + 1L); // zeroed: the terminator is there
+        view(segment).put(bytes);
+        return segment;
     }
 
     static String strerror(int errno) {
