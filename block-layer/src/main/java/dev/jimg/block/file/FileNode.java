@@ -52,15 +52,23 @@ public final class FileNode implements BlockNode {
     private volatile int descriptor = NOT_OPENED;
     private static final int NOT_OPENED = -2;
     private volatile boolean closed;
+    /**
+     * A read-only node's size, taken at open: nothing this node does can change it, and asking
+     * the file on every block-status query (twice per extent) was a fifth of {@code map}'s time on
+     * images with thousands of extents. QEMU likewise keeps a regular file's length. -1 for a
+     * writable node, which asks the file each time.
+     */
+    private final long readOnlySize;
 
     private FileNode(Path path, String filename, FileChannel channel, boolean readOnly, CacheMode cache,
-            Object nativeKey) {
+            Object nativeKey, long readOnlySize) {
         this.path = path;
         this.filename = filename;
         this.channel = channel;
         this.readOnly = readOnly;
         this.cache = cache;
         this.nativeKey = nativeKey;
+        this.readOnlySize = readOnlySize;
     }
 
     /** Opens an existing file as {@code options} say (read-only, cache mode). */
@@ -96,15 +104,19 @@ public final class FileNode implements BlockNode {
             throw new ImageException(filename, "Could not open '" + filename + "': Permission denied", e);
         }
         Object nativeKey = null;
-        if (NativeFileOps.platformSupported() && path.getFileSystem() == FileSystems.getDefault()) {
-            try {
+        long readOnlySize = -1;
+        try {
+            if (NativeFileOps.platformSupported() && path.getFileSystem() == FileSystems.getDefault()) {
                 nativeKey = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
-            } catch (IOException e) {
-                channel.close();
-                throw e;
             }
+            if (readOnly) {
+                readOnlySize = channel.size();
+            }
+        } catch (IOException e) {
+            channel.close();
+            throw e;
         }
-        return new FileNode(path, filename, channel, readOnly, cache, nativeKey);
+        return new FileNode(path, filename, channel, readOnly, cache, nativeKey, readOnlySize);
     }
 
     /** The native descriptor, opened on first call; -1 when native calls do not apply to this file. */
@@ -151,7 +163,7 @@ public final class FileNode implements BlockNode {
 
     @Override
     public long size() throws IOException {
-        return channel.size();
+        return readOnlySize >= 0 ? readOnlySize : channel.size();
     }
 
     @Override
@@ -302,7 +314,7 @@ public final class FileNode implements BlockNode {
         if (length <= 0) {
             throw new IllegalArgumentException("blockStatus needs a positive length, got " + length);
         }
-        long size = channel.size();
+        long size = size();
         if (offset >= size) {
             return new Extent(offset, length, Extent.ZERO | Extent.ALLOCATED, offset, filename, 0);
         }

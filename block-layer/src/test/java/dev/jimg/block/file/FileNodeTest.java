@@ -62,6 +62,19 @@ class FileNodeTest {
     }
 
     @Test
+    void aReadOnlyNodeKeepsTheSizeItWasOpenedWithAsQemuDoes() throws IOException {
+        Path p = dir.resolve("fixed");
+        Files.write(p, filled(4096, 1));
+        try (FileNode ro = FileNode.open(p, "fixed", OpenOptions.builder().readOnly(true).build());
+                FileNode rw = FileNode.open(p, "fixed", OpenOptions.defaults())) {
+            rw.resize(8192);
+            assertEquals(8192, rw.size());
+            assertEquals(4096, ro.size());
+            assertEquals(4096, ro.blockStatus(0, 8192).length(), "block status stops at the size it knows");
+        }
+    }
+
+    @Test
     void refusesNativeCallsOnAFileReplacedWhileOpen() throws IOException {
         Path p = dir.resolve("img");
         Files.write(p, filled(4096, 1));
