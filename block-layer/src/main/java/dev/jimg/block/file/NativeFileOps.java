@@ -259,7 +259,7 @@ final class NativeFileOps {
         return segment.asByteBuffer().order(ByteOrder.nativeOrder());
     }
 
-    /** {@code s} as a NUL-terminated UTF-8 string in {@code arena} (see {@link #view} for why not {@code allocateFrom}). */
+    /** {@code s} as a NUL-terminated UTF-8 C string in {@code arena} (not {@code allocateFrom}: see {@link #view}). */
     private static MemorySegment cString(Arena arena, String s) {
         byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
         MemorySegment segment = arena.allocate(bytes.length + 1L); // zeroed: the terminator is there

@@ -67,7 +67,8 @@ public final class CommandModelWriter {
             Files.write(classFile(classes, FieldAccessGenerator.accessClassName(pkg)),
                     generator.fieldAccess(pkg, accessible.fields.get(i)));
         }
-        Files.write(classFile(classes, CommandModelData.class.getName()), generator.modelData(model, accessible.packages));
+        Files.write(classFile(classes, CommandModelData.class.getName()),
+                generator.modelData(model, accessible.packages));
         Files.writeString(classes.resolveSibling("command-model.txt"), model, StandardCharsets.UTF_8);
         for (String s : skipped) {
             System.out.println("[jimg] command model: " + s);
@@ -138,7 +139,8 @@ public final class CommandModelWriter {
                 } catch (ClassNotFoundException | LinkageError e) {
                     continue; // not loadable on its own (e.g. needs a test dependency): not a command of jimg's
                 }
-                if (c.isAnnotationPresent(Command.class) && !c.isInterface() && !Modifier.isAbstract(c.getModifiers())) {
+                boolean concrete = !c.isInterface() && !Modifier.isAbstract(c.getModifiers());
+                if (concrete && c.isAnnotationPresent(Command.class)) {
                     result.add(c);
                 }
             }
@@ -347,7 +349,8 @@ public final class CommandModelWriter {
         if (value instanceof Enum<?> e) {
             return new String[] {e.name()};
         }
-        if (value instanceof String || value instanceof Boolean || value instanceof Integer || value instanceof Character) {
+        if (value instanceof String || value instanceof Boolean || value instanceof Integer
+                || value instanceof Character) {
             return new String[] {String.valueOf(value)};
         }
         throw new UnsupportedOperationException("attribute value of type " + value.getClass().getName());

@@ -88,9 +88,11 @@ final class FieldAccessGenerator {
                     code.ldc(chunks.isEmpty() ? "" : chunks.getFirst()).areturn();
                     return;
                 }
-                code.new_(CD_STRING_BUILDER).dup().invokespecial(CD_STRING_BUILDER, "<init>", MethodTypeDesc.of(CD_void));
+                code.new_(CD_STRING_BUILDER).dup()
+                        .invokespecial(CD_STRING_BUILDER, "<init>", MethodTypeDesc.of(CD_void));
                 for (String chunk : chunks) {
-                    code.ldc(chunk).invokevirtual(CD_STRING_BUILDER, "append", MethodTypeDesc.of(CD_STRING_BUILDER, CD_String));
+                    code.ldc(chunk).invokevirtual(CD_STRING_BUILDER, "append",
+                            MethodTypeDesc.of(CD_STRING_BUILDER, CD_String));
                 }
                 code.invokevirtual(CD_STRING_BUILDER, "toString", MethodTypeDesc.of(CD_String)).areturn();
             });

@@ -117,7 +117,8 @@ public final class LegacyClassUpgrade {
         }
         List<VerifyError> errors = classFile.verify(result);
         if (!errors.isEmpty()) {
-            throw new IllegalStateException(name + ": upgraded class does not verify: " + errors.getFirst().getMessage());
+            throw new IllegalStateException(name + ": upgraded class does not verify: "
+                    + errors.getFirst().getMessage());
         }
         return result;
     }

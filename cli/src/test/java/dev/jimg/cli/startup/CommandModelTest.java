@@ -31,7 +31,8 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 class CommandModelTest {
     /** The verbs whose start-up is measured (bench/startup.sh): these must come from the model. */
-    private static final Set<String> QUICK_VERBS = Set.of("InfoCommand", "CheckCommand", "MapCommand", "MeasureCommand");
+    private static final Set<String> QUICK_VERBS =
+            Set.of("InfoCommand", "CheckCommand", "MapCommand", "MeasureCommand");
 
     private static List<Class<?>> commandClasses() throws IOException, URISyntaxException {
         Path classes = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
@@ -127,7 +128,8 @@ class CommandModelTest {
         List<String> values = new ArrayList<>();
         for (Class<?> c = command.getClass(); c != Object.class; c = c.getSuperclass()) {
             for (Field f : c.getDeclaredFields()) {
-                if (f.isAnnotationPresent(CommandLine.Option.class) || f.isAnnotationPresent(CommandLine.Parameters.class)) {
+                if (f.isAnnotationPresent(CommandLine.Option.class)
+                        || f.isAnnotationPresent(CommandLine.Parameters.class)) {
                     f.setAccessible(true);
                     values.add(f.getName() + "=" + f.get(command));
                 }
@@ -184,11 +186,13 @@ class CommandModelTest {
         String changed = text.replace("\tparamLabel\t1\tFMT", "\tparamLabel\t1\tFORMAT");
         assertNotEquals(text, changed);
         CommandModel altered = new CommandModel(changed, i -> null, false);
-        CommandSpec spec = new CommandLine(altered.build(CommandModelWriter.instantiate(info), CommandLine.defaultFactory()),
-                CommandLine.defaultFactory()).getCommandSpec();
+        CommandLine.IFactory factory = CommandLine.defaultFactory();
+        CommandSpec spec = new CommandLine(altered.build(CommandModelWriter.instantiate(info), factory), factory)
+                .getCommandSpec();
         List<String> differences = SpecComparison.differences(fromAnnotations(info), spec);
         assertFalse(differences.isEmpty());
-        assertTrue(differences.stream().anyMatch(d -> d.contains("paramLabel") && d.contains("FORMAT")), differences.toString());
+        assertTrue(differences.stream().anyMatch(d -> d.contains("paramLabel") && d.contains("FORMAT")),
+                differences.toString());
     }
 
     @Test
