@@ -1,6 +1,7 @@
 package dev.jimg.emulator.launch;
 
 import dev.jimg.block.BlockNode;
+import dev.jimg.block.DiscardMode;
 import dev.jimg.block.ImageOpener;
 import dev.jimg.block.OpenOptions;
 import dev.jimg.emulator.machine.VirtioDisk;
@@ -36,7 +37,7 @@ final class DriveOpener {
                     opened.set(opened.size() - 1, node);
                 }
                 String serial = d.serial() != null ? d.serial() : "";
-                VirtioDisk disk = new VirtioDisk(node, serial, d.readOnly());
+                VirtioDisk disk = new VirtioDisk(node, serial, d.readOnly(), d.discard() == DiscardMode.UNMAP);
                 if (d.id() != null && byId.put(d.id(), disk) != null) {
                     throw new OptionException("-drive " + d.file() + ": duplicate id " + d.id());
                 }

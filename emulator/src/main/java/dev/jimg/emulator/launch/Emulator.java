@@ -18,6 +18,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -55,7 +56,7 @@ public final class Emulator {
             }
             try (Drives drives = Drives.open(options, opener)) {
                 MachineConfig config = new MachineConfig(options.ramSize(), firmware, kernel, initrd, options.append(),
-                        drives.disks(), options.timeSkip(), out);
+                        drives.disks(), options.timeSkip(), out, warning -> err.println("jimg: warning: " + warning));
                 return boot(config, options.noReboot(), in, out);
             }
         } catch (OptionException | ImageException | BusErrorException e) {
@@ -88,6 +89,7 @@ public final class Emulator {
     private static int boot(MachineConfig config, boolean noReboot, InputStream in, PrintStream out)
             throws IOException {
         AtomicReference<VirtMachine> current = new AtomicReference<>();
+        AtomicBoolean quit = new AtomicBoolean();
         SerialConsole console = new SerialConsole(in, out, new SerialConsole.Target() {
             @Override
             public void send(int b) throws InterruptedException {
@@ -96,6 +98,7 @@ public final class Emulator {
 
             @Override
             public void quit() {
+                quit.set(true);
                 current.get().powerOff();
             }
         });
@@ -116,7 +119,7 @@ public final class Emulator {
                         return p.status();
                     }
                     case SifiveTest.Outcome.Reset r -> {
-                        if (noReboot) {
+                        if (noReboot || quit.get()) {
                             return 0;
                         }
                     }

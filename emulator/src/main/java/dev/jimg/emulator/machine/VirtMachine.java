@@ -15,6 +15,10 @@ import dev.jimg.emulator.memory.ContainerRegion;
 import dev.jimg.emulator.memory.MmioRegion;
 import dev.jimg.emulator.memory.RamRegion;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import dev.jimg.emulator.virtio.VirtioBlk;
+import dev.jimg.emulator.virtio.VirtioDevice;
+import dev.jimg.emulator.virtio.VirtioMmio;
 import java.nio.file.Files;
 import java.util.Objects;
 
@@ -72,10 +76,44 @@ public final class VirtMachine {
         system.addSubregion(PLIC, new MmioRegion("riscv.sifive.plic", Plic.SIZE, plic));
         system.addSubregion(UART0, new MmioRegion("serial", Uart16550.SIZE, uart));
         system.addSubregion(DRAM, ram);
+        addVirtioSlots(system, plic);
         cpu.setBetweenSlices(() -> {
             uart.flush();
             rtc.poll();
         });
+    }
+
+    /**
+     * Eight virtio-mmio transports; disk n goes into slot 7 - n, where QEMU puts the n-th
+     * {@code virtio-*-device} (and which Linux, probing the device tree's reversed slot list,
+     * finds first).
+     */
+    private void addVirtioSlots(ContainerRegion system, Plic plic) {
+        VirtioBlk.WorkTracker work = new VirtioBlk.WorkTracker() {
+            @Override
+            public void begin() {
+                clock.beginWork();
+            }
+
+            @Override
+            public void end() {
+                clock.endWork();
+            }
+        };
+        for (int slot = 0; slot < VIRTIO_COUNT; slot++) {
+            int diskIndex = VIRTIO_COUNT - 1 - slot;
+            VirtioDevice device = null;
+            if (diskIndex < config.disks().size()) {
+                VirtioDisk d = config.disks().get(diskIndex);
+                try {
+                    device = new VirtioBlk(d.node(), d.serial(), d.readOnly(), d.mayUnmap(), work, config.warnings());
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot attach " + d.node().filename() + ": " + e.getMessage(), e);
+                }
+            }
+            VirtioMmio transport = new VirtioMmio(device, bus, plic.source(VIRTIO_IRQ + slot), config.warnings());
+            system.addSubregion(virtio(slot), new MmioRegion("virtio-mmio", VirtioMmio.SIZE, transport));
+        }
     }
 
     public Cpu cpu() {
