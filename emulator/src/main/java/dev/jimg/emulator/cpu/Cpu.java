@@ -40,10 +40,10 @@ public final class Cpu {
         this.idle = Objects.requireNonNull(idle, "idle");
         this.mmu = new Mmu(h, bus, ram);
         CsrFile csrs = new CsrFile(h, mmu, timer);
+        this.sys = new SystemUnit(h, mmu, csrs);
         FpUnit fpu = new FpUnit(h);
-        this.sys = new SystemUnit(h, mmu, csrs, fpu);
         fpu.attach(sys);
-        this.interpreter = new Interpreter(h, mmu, sys);
+        this.interpreter = new Interpreter(h, mmu, sys, fpu);
     }
 
     /** Work to do between slices on the CPU thread (flushing console output, say). */

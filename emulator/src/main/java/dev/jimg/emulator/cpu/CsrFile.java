@@ -55,9 +55,9 @@ final class CsrFile {
 
     long read(int csr) {
         return switch (csr) {
-            case FFLAGS -> h.fflags;
+            case FFLAGS -> h.fpFlags.bits;
             case FRM -> h.frm;
-            case FCSR -> h.frm << 5 | h.fflags;
+            case FCSR -> h.frm << 5 | h.fpFlags.bits;
             case CYCLE, MCYCLE -> h.cycles.value(h.retired);
             case INSTRET, MINSTRET -> h.instret.value(h.retired);
             case TIME -> timer.mtime();
@@ -117,7 +117,7 @@ final class CsrFile {
     void write(int csr, long v) {
         switch (csr) {
             case FFLAGS -> {
-                h.fflags = (int) v & 0x1f;
+                h.fpFlags.bits = (int) v & 0x1f;
                 h.markFpDirty();
             }
             case FRM -> {
@@ -125,7 +125,7 @@ final class CsrFile {
                 h.markFpDirty();
             }
             case FCSR -> {
-                h.fflags = (int) v & 0x1f;
+                h.fpFlags.bits = (int) v & 0x1f;
                 h.frm = (int) (v >>> 5) & 7;
                 h.markFpDirty();
             }

@@ -2,6 +2,7 @@ package dev.jimg.emulator.cpu;
 
 import static dev.jimg.emulator.cpu.Csr.*;
 
+import dev.jimg.emulator.fpu.FloatFlags;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -65,7 +66,8 @@ public final class Hart {
     long mcountinhibit;
     long menvcfg;
     long senvcfg;
-    int fflags;
+    /** The accrued exception flags (fflags), which the FP operations OR into. */
+    final FloatFlags fpFlags = new FloatFlags();
     int frm;
     /** The address an LR reserved, or -1. */
     long reservation = -1;
@@ -248,7 +250,7 @@ public final class Hart {
         mcountinhibit = 0;
         menvcfg = 0;
         senvcfg = 0;
-        fflags = 0;
+        fpFlags.bits = 0;
         frm = 0;
         reservation = -1;
     }

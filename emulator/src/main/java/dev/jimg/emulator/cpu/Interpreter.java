@@ -14,8 +14,8 @@ import java.nio.ByteOrder;
  *       byte array directly; misses go to {@link Mmu}.</li>
  *   <li>Architectural state that changes rarely (TLB context, FS, privilege) is copied into locals;
  *       every instruction that can change it leaves the inner loop ("system" ops: CSR access,
- *       traps, returns, fences, atomics, floating point), runs out of line in {@link SystemUnit},
- *       and the locals are reloaded. Pending interrupts are taken at those points and at the start
+ *       traps, returns, fences, atomics), runs out of line in {@link SystemUnit}, and the locals
+ *       are reloaded. Floating point runs out of line in {@link FpUnit} without leaving. Pending interrupts are taken at those points and at the start
  *       of every slice.</li>
  *   <li>No allocation per instruction; guest exceptions are the hart's one reused {@link Trap}.</li>
  * </ul>
@@ -32,11 +32,13 @@ final class Interpreter {
     private final Hart h;
     private final Mmu mmu;
     private final SystemUnit sys;
+    private final FpUnit fpu;
 
-    Interpreter(Hart h, Mmu mmu, SystemUnit sys) {
+    Interpreter(Hart h, Mmu mmu, SystemUnit sys, FpUnit fpu) {
         this.h = h;
         this.mmu = mmu;
         this.sys = sys;
+        this.fpu = fpu;
     }
 
     /**
@@ -418,8 +420,13 @@ final class Interpreter {
                     }
                     case Op.ILLEGAL -> throw h.trap.raise(Trap.ILLEGAL_INSTRUCTION, imm & 0xffff_ffffL);
                     default -> {
-                        system = true;
-                        break inner;
+                        if (((int) w & 0xff) >= Op.FIRST_FP) {
+                            fpu.execute(w, pc);
+                            pc += len;
+                        } else {
+                            system = true;
+                            break inner;
+                        }
                     }
                 }
                 n++;

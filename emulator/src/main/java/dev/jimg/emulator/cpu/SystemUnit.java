@@ -8,8 +8,7 @@ import java.nio.ByteOrder;
 
 /**
  * Executes what the interpreter's inner loop does not: fences, environment calls, trap returns,
- * WFI, {@code sfence.vma}, CSR instructions, LR/SC and AMOs, and (through {@link FpUnit}) floating
- * point. Called with {@code h.pc} at the instruction; leaves {@code h.pc} at the next one to run or
+ * WFI, {@code sfence.vma}, CSR instructions, LR/SC and AMOs. Called with {@code h.pc} at the instruction; leaves {@code h.pc} at the next one to run or
  * throws the hart's {@link Trap}.
  */
 final class SystemUnit {
@@ -30,26 +29,20 @@ final class SystemUnit {
     private final Hart h;
     private final Mmu mmu;
     private final CsrFile csrs;
-    private final FpUnit fpu;
 
     /** Set when the CPU loop should look before continuing (WFI executed, stop requested). */
     boolean yieldRequested;
     /** Set by WFI: the hart should sleep until an interrupt is pending. */
     boolean waiting;
 
-    SystemUnit(Hart h, Mmu mmu, CsrFile csrs, FpUnit fpu) {
+    SystemUnit(Hart h, Mmu mmu, CsrFile csrs) {
         this.h = h;
         this.mmu = mmu;
         this.csrs = csrs;
-        this.fpu = fpu;
     }
 
     void execute(long w) {
         int op = Op.op(w);
-        if (op >= Op.FIRST_FP) {
-            fpu.execute(w);
-            return;
-        }
         int len = Op.length(w);
         switch (op) {
             case Op.FENCE -> {

@@ -27,7 +27,7 @@ class IsaProgramsTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"alu", "branches", "muldiv", "memory", "atomics", "compressed", "csr", "traps", "mmu",
-        "interrupts", "pmp"})
+        "interrupts", "pmp", "fp"})
     void programPassesItsChecks(String program) throws Exception {
         Path elf = Toolchain.build(dir, program, Toolchain.resource(program + ".S"));
         RunResult r = Machines.runOurs(elf, TIMEOUT);

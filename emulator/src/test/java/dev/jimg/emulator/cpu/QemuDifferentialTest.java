@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.jimg.emulator.testutil.Machines;
+import dev.jimg.emulator.testutil.RandomFpProgram;
 import dev.jimg.emulator.testutil.RandomProgram;
 import dev.jimg.emulator.testutil.RunResult;
 import dev.jimg.emulator.testutil.Toolchain;
@@ -26,10 +27,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Tag("interop")
 class QemuDifferentialTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
-    /** Random programs per run and instructions per program. */
-    private static final int RANDOM_PROGRAMS = 12;
+    /**
+     * Random programs per run and instructions per program; {@code -Demulator.diff.programs=N} and
+     * {@code -Demulator.diff.seed=S} run a longer or different sweep.
+     */
+    private static final int RANDOM_PROGRAMS = Integer.getInteger("emulator.diff.programs", 12);
     private static final int RANDOM_LENGTH = 400;
-    private static final long BASE_SEED = 0x5eed_0000L;
+    private static final long BASE_SEED = Long.getLong("emulator.diff.seed", 0x5eed_0000L);
 
     @TempDir
     Path dir;
@@ -37,7 +41,7 @@ class QemuDifferentialTest {
     /** Every ISA program except csr.S, whose expectations differ on QEMU's CPU with the H extension. */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"alu", "branches", "muldiv", "memory", "atomics", "compressed", "traps", "mmu",
-        "interrupts", "pmp"})
+        "interrupts", "pmp", "fp"})
     void programBehavesAsOnQemu(String program) throws Exception {
         Path elf = Toolchain.build(dir, program, Toolchain.resource(program + ".S"));
         compare(program, elf);
@@ -52,6 +56,13 @@ class QemuDifferentialTest {
     void randomProgramBehavesAsOnQemu(long seed) throws Exception {
         Path elf = Toolchain.build(dir, "random", RandomProgram.generate(seed, RANDOM_LENGTH));
         compare("random program with seed " + seed, elf);
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void randomFloatingPointProgramBehavesAsOnQemu(long seed) throws Exception {
+        Path elf = Toolchain.build(dir, "randomfp", RandomFpProgram.generate(seed, RANDOM_LENGTH));
+        compare("random floating-point program with seed " + seed, elf);
     }
 
     /** The first line where the outputs part, with the lines before it for context. */
