@@ -1,0 +1,27 @@
+package dev.jimg.emulator.memory;
+
+/**
+ * A window onto part of another region: {@code size} bytes of {@code target} starting at
+ * {@code targetOffset}. Used to show the same RAM or registers at a second address.
+ */
+public final class AliasRegion extends MemoryRegion {
+    private final MemoryRegion target;
+    private final long targetOffset;
+
+    public AliasRegion(String name, MemoryRegion target, long targetOffset, long size) {
+        super(name, size);
+        if (targetOffset < 0 || targetOffset > target.size() - size) {
+            throw new IllegalArgumentException("alias " + name + " reaches past the end of " + target.name());
+        }
+        this.target = target;
+        this.targetOffset = targetOffset;
+    }
+
+    public MemoryRegion target() {
+        return target;
+    }
+
+    public long targetOffset() {
+        return targetOffset;
+    }
+}
