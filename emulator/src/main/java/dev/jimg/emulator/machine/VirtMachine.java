@@ -12,8 +12,11 @@ import dev.jimg.emulator.devices.Uart16550;
 import dev.jimg.emulator.devices.VirtualClock;
 import dev.jimg.emulator.memory.AddressSpace;
 import dev.jimg.emulator.memory.ContainerRegion;
+import dev.jimg.emulator.memory.IrqLine;
 import dev.jimg.emulator.memory.MmioRegion;
 import dev.jimg.emulator.memory.RamRegion;
+import dev.jimg.emulator.pci.IntxSwizzle;
+import dev.jimg.emulator.pci.PcieHost;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import dev.jimg.emulator.virtio.VirtioBlk;
@@ -24,8 +27,8 @@ import java.util.Objects;
 
 /**
  * The {@code virt} board: one RV64GC hart, RAM, the mask ROM with the reset vector, CLINT, PLIC,
- * a 16550A UART, the Goldfish RTC, the SiFive test finisher and eight virtio-mmio slots, at QEMU's
- * addresses ({@link VirtMemoryMap}).
+ * a 16550A UART, the Goldfish RTC, the SiFive test finisher, eight virtio-mmio slots and a PCIe
+ * host bridge, at QEMU's addresses ({@link VirtMemoryMap}).
  *
  * <p>Booting follows QEMU: firmware at the start of RAM, a kernel at its ELF addresses or at
  * 0x8020_0000, the initrd {@code min(RAM/2, 128 MiB)} past the kernel entry, the device tree just
@@ -45,6 +48,7 @@ public final class VirtMachine {
     private final GoldfishRtc rtc;
     private final AddressSpace bus;
     private final RamRegion ram;
+    private final PcieHost pcie;
     private volatile SifiveTest.Outcome outcome;
 
     public VirtMachine(MachineConfig config) {
@@ -77,6 +81,7 @@ public final class VirtMachine {
         system.addSubregion(UART0, new MmioRegion("serial", Uart16550.SIZE, uart));
         system.addSubregion(DRAM, ram);
         addVirtioSlots(system, plic);
+        this.pcie = addPcie(system, plic);
         cpu.setBetweenSlices(() -> {
             uart.flush();
             rtc.poll();
@@ -114,6 +119,26 @@ public final class VirtMachine {
             VirtioMmio transport = new VirtioMmio(device, bus, plic.source(VIRTIO_IRQ + slot), config.warnings());
             system.addSubregion(virtio(slot), new MmioRegion("virtio-mmio", VirtioMmio.SIZE, transport));
         }
+    }
+
+    /** The PCIe host bridge at QEMU's addresses, its INTA..INTD on PLIC sources 32..35. */
+    private PcieHost addPcie(ContainerRegion system, Plic plic) {
+        IrqLine[] lines = new IrqLine[IntxSwizzle.LINES];
+        for (int i = 0; i < lines.length; i++) {
+            lines[i] = plic.source(PCIE_IRQ + i);
+        }
+        PcieHost host = new PcieHost(bus, lines);
+        system.addSubregion(PCIE_ECAM, host.ecamRegion());
+        system.addSubregion(PCIE_PIO, host.ioWindow("gpex_ioport_window", PCIE_PIO_SIZE));
+        system.addSubregion(PCIE_MMIO, host.memoryWindow("gpex_mmio_window", PCIE_MMIO, PCIE_MMIO_SIZE));
+        system.addSubregion(PCIE_MMIO_HIGH, host.memoryWindow("gpex_mmio_window_high", PCIE_MMIO_HIGH,
+                PCIE_MMIO_HIGH_SIZE));
+        return host;
+    }
+
+    /** The PCIe host bridge, whose bus storage controllers are plugged into. */
+    public PcieHost pcie() {
+        return pcie;
     }
 
     public Cpu cpu() {
