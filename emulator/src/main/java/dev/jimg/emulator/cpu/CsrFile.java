@@ -114,6 +114,18 @@ final class CsrFile {
         throw illegal();
     }
 
+    /**
+     * The value CSRRS and CSRRC modify, given what the CSR read: for {@code mip} and {@code sip} that
+     * is the software-written SEIP, not its OR with the PLIC's signal (section 3.1.9), or an
+     * instruction clearing some other bit would latch a device interrupt that then never goes away.
+     */
+    long modifyBase(int csr, long readValue) {
+        if (csr == MIP || csr == SIP) {
+            return (readValue & ~MIP_SEIP) | (h.mipSoftware & MIP_SEIP);
+        }
+        return readValue;
+    }
+
     void write(int csr, long v) {
         switch (csr) {
             case FFLAGS -> {

@@ -109,10 +109,11 @@ final class SystemUnit {
             csrs.checkAccess(csr, writes);
             long old = kind == 0 && rd == 0 ? 0 : csrs.read(csr);
             if (writes) {
+                long base = csrs.modifyBase(csr, old);
                 long value = switch (kind) {
                     case 0 -> operand;
-                    case 1 -> old | operand;
-                    default -> old & ~operand;
+                    case 1 -> base | operand;
+                    default -> base & ~operand;
                 };
                 csrs.write(csr, value);
             }

@@ -27,7 +27,7 @@ class IsaProgramsTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"alu", "branches", "muldiv", "memory", "atomics", "compressed", "csr", "traps", "mmu",
-        "interrupts", "pmp", "fp"})
+        "interrupts", "pmp", "fp", "seip"})
     void programPassesItsChecks(String program) throws Exception {
         Path elf = Toolchain.build(dir, program, Toolchain.resource(program + ".S"));
         RunResult r = Machines.runOurs(elf, TIMEOUT);

@@ -36,19 +36,25 @@ public final class Machines {
         PipedInputStream in = new PipedInputStream(keys);
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         ByteArrayOutputStream errors = new ByteArrayOutputStream();
-        ImageOpener opener = new ImageOpener(new FormatRegistry(List.of()), w -> { });
+        ImageOpener opener = new ImageOpener(new FormatRegistry(List.of(new TestRawDriver())), w -> { });
         AtomicInteger status = new AtomicInteger();
         Thread t = Thread.ofPlatform().name("guest").start(() -> status.set(Emulator.run(args, opener, in,
                 new PrintStream(console, true, StandardCharsets.UTF_8), new PrintStream(errors, true, StandardCharsets.UTF_8))));
         t.join(timeout);
         boolean timedOut = t.isAlive();
+        String where = "";
         if (timedOut) {
+            StringBuilder stack = new StringBuilder("\n[the emulator thread was at:");
+            for (StackTraceElement e : t.getStackTrace()) {
+                stack.append("\n    ").append(e);
+            }
+            where = stack.append("]\n").toString();
             keys.write(new byte[] {1, 'x'});
             keys.flush();
             t.join(Duration.ofSeconds(10));
         }
         keys.close();
-        String out = console.toString(StandardCharsets.UTF_8) + errors.toString(StandardCharsets.UTF_8);
+        String out = console.toString(StandardCharsets.UTF_8) + errors.toString(StandardCharsets.UTF_8) + where;
         return new RunResult(status.get(), out, timedOut);
     }
 
