@@ -16,8 +16,9 @@ import java.util.Map;
  * @param id    the device's {@code id=}, or {@code null}
  * @param drive the {@code -drive id} it attaches, or {@code null} for a controller
  * @param bus   {@code bus=} of an {@code ide-hd}, or {@code null}
+ * @param text  the option as given, for messages
  */
-record DeviceSpec(Kind kind, String id, String drive, String bus) {
+record DeviceSpec(Kind kind, String id, String drive, String bus, String text) {
 
     enum Kind {
         VIRTIO_BLK_MMIO,
@@ -55,6 +56,6 @@ record DeviceSpec(Kind kind, String id, String drive, String bus) {
         if (!kv.isEmpty()) {
             throw new OptionException("-device " + value + ": unknown option '" + kv.keySet().iterator().next() + "'");
         }
-        return new DeviceSpec(kind, id, drive, bus);
+        return new DeviceSpec(kind, id, drive, bus, value);
     }
 }

@@ -121,7 +121,7 @@ final class DriveOpener {
     private static VirtioDisk take(DeviceSpec dev, Map<String, VirtioDisk> unattached, Map<String, VirtioDisk> byId) {
         VirtioDisk disk = unattached.remove(dev.drive());
         if (disk == null) {
-            String what = "-device " + dev.kind().name().toLowerCase().replace('_', '-') + ",drive=" + dev.drive();
+            String what = "-device " + dev.text();
             throw new OptionException(byId.containsKey(dev.drive())
                     ? what + ": drive " + dev.drive() + " is already in use"
                     : what + ": no -drive with id=" + dev.drive());
@@ -131,7 +131,7 @@ final class DriveOpener {
 
     /** {@code ide-hd}: {@code bus=NAME.PORT}, or the first free port of the first controller. */
     private static void attachToAhci(DeviceSpec dev, VirtioDisk disk, Map<String, Map<Integer, VirtioDisk>> controllers) {
-        String what = "-device ide-hd,drive=" + dev.drive();
+        String what = "-device " + dev.text();
         if (controllers.isEmpty()) {
             throw new OptionException(what + ": no AHCI controller to attach to (add -device ahci,id=NAME first)");
         }
@@ -154,11 +154,11 @@ final class DriveOpener {
             port = -1;
         }
         if (ports == null || port < 0 || port >= AhciHba.PORTS) {
-            throw new OptionException(what + ",bus=" + dev.bus() + ": no such bus (AHCI controllers: "
+            throw new OptionException(what + ": no such bus (AHCI controllers: "
                     + String.join(", ", controllers.keySet()) + "; buses NAME.0 to NAME." + (AhciHba.PORTS - 1) + ")");
         }
         if (ports.putIfAbsent(port, disk) != null) {
-            throw new OptionException(what + ",bus=" + dev.bus() + ": the port is in use");
+            throw new OptionException(what + ": the port is in use");
         }
     }
 }
