@@ -61,7 +61,7 @@ final class DriveOpener {
                 switch (dev.kind()) {
                     case VIRTIO_BLK_MMIO -> mmio.add(take(dev, unattached, byId));
                     case VIRTIO_BLK_PCI -> {
-                        PciStorage virtio = new PciStorage.VirtioBlkPci(take(dev, unattached, byId));
+                        PciStorage virtio = new PciStorage.VirtioBlkPci(take(dev, unattached, byId), !dev.modernOnly());
                         pci.add(() -> virtio);
                     }
                     case AHCI -> {

@@ -12,8 +12,14 @@ import java.util.TreeMap;
  */
 public sealed interface PciStorage {
 
-    /** {@code virtio-blk-pci}: one disk behind the modern virtio PCI transport. */
-    record VirtioBlkPci(VirtioDisk disk) implements PciStorage {
+    /**
+     * {@code virtio-blk-pci}: one disk behind the virtio PCI transport.
+     *
+     * @param transitional whether the function also has the legacy interface (1af4:1001, QEMU's
+     *                     default on the root bus) rather than only the modern one (1af4:1042,
+     *                     {@code disable-legacy=on})
+     */
+    record VirtioBlkPci(VirtioDisk disk, boolean transitional) implements PciStorage {
         public VirtioBlkPci {
             Objects.requireNonNull(disk, "disk");
         }

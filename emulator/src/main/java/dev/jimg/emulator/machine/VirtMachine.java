@@ -157,7 +157,8 @@ public final class VirtMachine {
             try {
                 pcie.bus().plug(slot, switch (storage) {
                     case PciStorage.VirtioBlkPci v -> new VirtioPci(new VirtioBlk(v.disk().node(), v.disk().serial(),
-                            v.disk().readOnly(), v.disk().mayUnmap(), virtioWork(), config.warnings()), config.warnings());
+                            v.disk().readOnly(), v.disk().mayUnmap(), virtioWork(), config.warnings()), v.transitional(),
+                            config.warnings());
                     case PciStorage.Ahci a -> new AhciPci(ataDisks(a), new AhciPci.Work() {
                         @Override
                         public void begin() {

@@ -1,6 +1,7 @@
 package dev.jimg.emulator.launch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -62,7 +63,9 @@ class DriveOpenerTest {
                 "-drive", drive(4, "if=none,id=s4"), "-device", "ide-hd,drive=s4")) {
             List<PciStorage> pci = d.pciStorage();
             assertEquals(3, pci.size());
-            assertTrue(name(assertInstanceOf(PciStorage.VirtioBlkPci.class, pci.get(0)).disk()).endsWith("d2.raw"));
+            PciStorage.VirtioBlkPci virtio = assertInstanceOf(PciStorage.VirtioBlkPci.class, pci.get(0));
+            assertTrue(name(virtio.disk()).endsWith("d2.raw"));
+            assertTrue(virtio.transitional(), "QEMU's default: transitional");
             Map<Integer, VirtioDisk> sata = assertInstanceOf(PciStorage.Ahci.class, pci.get(1)).ports();
             assertEquals(List.of(0, 2), List.copyOf(sata.keySet()), "bus=sata.2, then the first free port");
             assertTrue(name(sata.get(2)).endsWith("d3.raw"));
@@ -91,6 +94,15 @@ class DriveOpenerTest {
         assertMessage("not available", "-device", "nvme,drive=a");
         assertMessage("takes no drive=", "-device", "ahci,drive=a");
         assertMessage("if=ide is not available", "-drive", drive(0, "if=ide"));
+        assertMessage("must be on, off or auto", "-drive", drive(0, "if=none,id=a"),
+                "-device", "virtio-blk-pci,drive=a,disable-legacy=maybe");
+    }
+
+    @Test
+    void disableLegacyMakesAModernOnlyFunction() throws Exception {
+        try (Emulator.Drives d = open("-drive", drive(0, "if=none,id=a"), "-device", "virtio-blk-pci,drive=a,disable-legacy=on")) {
+            assertFalse(((PciStorage.VirtioBlkPci) d.pciStorage().get(0)).transitional());
+        }
     }
 
     private void assertMessage(String expected, String... args) {

@@ -18,8 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Debian's U-Boot ({@code qemu-riscv64_smode}) on the PCIe storage controllers: {@code pci} lists
- * them, {@code virtio scan} finds the virtio-blk-pci disks through U-Boot's modern virtio-pci
- * driver, {@code scsi scan} the SATA disks through its AHCI driver; files load from ext4 with the
+ * them, {@code virtio scan} finds the virtio-blk-pci disks — the transitional one (QEMU's default)
+ * through U-Boot's legacy virtio-pci driver, the {@code disable-legacy=on} one through its modern
+ * driver — and {@code scsi scan} the SATA disks through its AHCI driver; files load from ext4 with the
  * right CRC-32, blocks written reach the images, and after {@code reset} (a new machine over the
  * same disks) it all works again. Debian's U-Boot has no {@code ext4write}, so writes are raw
  * block writes.
@@ -49,14 +50,18 @@ class UBootPciStorageTest {
         try (GuestSession guest = new GuestSession(List.of("-M", "virt", "-m", "256M", "-nographic",
                 "-bios", "default", "-kernel", UBootTest.UBOOT.toString(),
                 "-drive", "file=" + virtioFs + ",format=raw,if=none,id=v0", "-device", "virtio-blk-pci,drive=v0",
-                "-drive", "file=" + virtioBlank + ",format=raw,if=none,id=v1", "-device", "virtio-blk-pci,drive=v1",
+                "-drive", "file=" + virtioBlank + ",format=raw,if=none,id=v1",
+                "-device", "virtio-blk-pci,drive=v1,disable-legacy=on",
                 "-device", "ahci,id=sata",
                 "-drive", "file=" + sataFs + ",format=raw,if=none,id=s0", "-device", "ide-hd,drive=s0,bus=sata.0",
                 "-drive", "file=" + sataBlank + ",format=raw,if=none,id=s1", "-device", "ide-hd,drive=s1,bus=sata.1"))) {
             prompt(guest);
             String pci = run(guest, "pci");
-            assertTrue(pci.contains("00.01.00   0x1af4     0x1042") && pci.contains("00.02.00   0x1af4     0x1042")
+            assertTrue(pci.contains("00.01.00   0x1af4     0x1001") && pci.contains("00.02.00   0x1af4     0x1042")
                     && pci.contains("00.03.00   0x8086     0x2922"), pci);
+            run(guest, "virtio scan");
+            String drivers = run(guest, "dm tree");
+            assertTrue(drivers.contains("virtio-pci.l") && drivers.contains("virtio-pci.m"), drivers);
 
             loadAndCheck(guest, sum);
             run(guest, "virtio dev 1");

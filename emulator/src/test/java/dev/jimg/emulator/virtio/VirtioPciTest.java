@@ -44,7 +44,7 @@ class VirtioPciTest {
     @BeforeEach
     void plugDevice() throws Exception {
         VirtioBlk blk = new VirtioBlk(disk, "serial-1", false, false, VirtioBlk.WorkTracker.NONE, warnings::add);
-        machine.plug(SLOT, new VirtioPci(blk, warnings::add));
+        machine.plug(SLOT, new VirtioPci(blk, false, warnings::add));
         bus = machine.bus();
         new Random(5).nextBytes(disk.data());
     }
