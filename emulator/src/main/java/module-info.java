@@ -4,4 +4,6 @@ module dev.jimg.emulator {
     requires java.management;
 
     exports dev.jimg.emulator.launch;
+
+    uses dev.jimg.block.spi.FormatDriver;
 }

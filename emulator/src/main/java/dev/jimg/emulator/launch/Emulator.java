@@ -8,6 +8,7 @@ import dev.jimg.block.ImageException;
 import dev.jimg.block.ImageOpener;
 import dev.jimg.emulator.devices.SifiveTest;
 import dev.jimg.emulator.machine.MachineConfig;
+import dev.jimg.emulator.machine.PciStorage;
 import dev.jimg.emulator.machine.VirtMachine;
 import dev.jimg.emulator.machine.VirtioDisk;
 import dev.jimg.emulator.memory.BusErrorException;
@@ -56,7 +57,8 @@ public final class Emulator {
             }
             try (Drives drives = Drives.open(options, opener)) {
                 MachineConfig config = new MachineConfig(options.ramSize(), firmware, kernel, initrd, options.append(),
-                        drives.disks(), options.timeSkip(), out, warning -> err.println("jimg: warning: " + warning));
+                        drives.disks(), options.timeSkip(), out, warning -> err.println("jimg: warning: " + warning),
+                        drives.pciStorage());
                 return boot(config, options.noReboot(), in, out);
             }
         } catch (OptionException | ImageException | BusErrorException e) {
@@ -135,8 +137,11 @@ public final class Emulator {
         return 0;
     }
 
-    /** The virtio disks of the command line, opened, and closed again when the machine is done. */
-    record Drives(List<VirtioDisk> disks, List<BlockNode> nodes) implements AutoCloseable {
+    /**
+     * The disks of the command line, opened, and closed again when the machine is done: those on
+     * virtio-mmio slots, and the PCI storage controllers with theirs.
+     */
+    record Drives(List<VirtioDisk> disks, List<PciStorage> pciStorage, List<BlockNode> nodes) implements AutoCloseable {
         static Drives open(LaunchOptions options, ImageOpener opener) throws IOException {
             return DriveOpener.open(options, opener);
         }

@@ -12,7 +12,7 @@ import dev.jimg.emulator.devices.VirtualClock;
 /**
  * The device tree of the {@code virt} board, node for node as QEMU 7.2 generates it
  * ({@code qemu-system-riscv64 -M virt,dumpdtb=virt.dtb}), minus what this machine does not have
- * (PCIe host, flash, fw_cfg, platform bus, PMU event map) and with {@code riscv,isa} naming only
+ * (flash, fw_cfg, platform bus, PMU event map) and with {@code riscv,isa} naming only
  * the extensions this CPU implements.
  */
 final class VirtDeviceTree {
@@ -82,6 +82,7 @@ final class VirtDeviceTree {
                 .strings("compatible", "ns16550a");
         soc.child("test@" + hex(TEST)).cells("phandle", testPhandle).longs("reg", TEST, SifiveTest.SIZE)
                 .strings("compatible", "sifive,test1", "sifive,test0", "syscon");
+        VirtPcieNode.add(soc, plicPhandle);
         // QEMU lists the virtio-mmio slots from the last to the first.
         for (int slot = VIRTIO_COUNT - 1; slot >= 0; slot--) {
             soc.child("virtio_mmio@" + hex(virtio(slot))).cells("interrupts", VIRTIO_IRQ + slot)

@@ -17,6 +17,19 @@ public final class VirtMemoryMap {
     public static final int VIRTIO_COUNT = 8;
     public static final long DRAM = 0x8000_0000L;
 
+    /** PCIe host bridge (QEMU's {@code gpex}): ECAM for buses 0..255 and the bus's windows. */
+    public static final long PCIE_ECAM = 0x3000_0000L;
+    public static final long PCIE_ECAM_SIZE = 0x1000_0000L;
+    public static final long PCIE_PIO = 0x0300_0000L;
+    public static final long PCIE_PIO_SIZE = 0x1_0000L;
+    public static final long PCIE_MMIO = 0x4000_0000L;
+    public static final long PCIE_MMIO_SIZE = 0x4000_0000L;
+    /** The 64-bit window; QEMU moves it above RAM only for RAM beyond it, which this machine cannot have. */
+    public static final long PCIE_MMIO_HIGH = 0x4_0000_0000L;
+    public static final long PCIE_MMIO_HIGH_SIZE = 0x4_0000_0000L;
+    /** INTA..INTD of the PCIe host bridge use PLIC sources {@code PCIE_IRQ + 0..3}. */
+    public static final int PCIE_IRQ = 0x20;
+
     public static final int UART0_IRQ = 10;
     public static final int RTC_IRQ = 11;
     /** virtio-mmio slot n uses PLIC source {@code VIRTIO_IRQ + n}. */

@@ -2,7 +2,9 @@ package dev.jimg.emulator.memory;
 
 /**
  * A window onto part of another region: {@code size} bytes of {@code target} starting at
- * {@code targetOffset}. Used to show the same RAM or registers at a second address.
+ * {@code targetOffset}. Used to show the same RAM or registers at a second address, or a bus's
+ * own address space through a window (a PCI host bridge's memory and I/O windows). Changes to the
+ * target's layout re-render every address space the alias is part of.
  */
 public final class AliasRegion extends MemoryRegion {
     private final MemoryRegion target;
@@ -15,6 +17,7 @@ public final class AliasRegion extends MemoryRegion {
         }
         this.target = target;
         this.targetOffset = targetOffset;
+        target.addAlias(this);
     }
 
     public MemoryRegion target() {

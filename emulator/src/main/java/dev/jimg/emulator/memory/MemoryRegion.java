@@ -1,6 +1,8 @@
 package dev.jimg.emulator.memory;
 
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A node of the memory tree, after QEMU's {@code MemoryRegion} (docs/devel/memory.rst): RAM or ROM
@@ -22,6 +24,8 @@ public abstract sealed class MemoryRegion permits RamRegion, MmioRegion, Contain
     private int priority;
     private long insertion;
     private boolean enabled = true;
+    /** Aliases showing this region: they render through it, so its layout changes are theirs too. */
+    private final List<AliasRegion> aliases = new CopyOnWriteArrayList<>();
 
     protected MemoryRegion(String name, long size) {
         this.name = Objects.requireNonNull(name, "name");
@@ -91,10 +95,20 @@ public abstract sealed class MemoryRegion permits RamRegion, MmioRegion, Contain
         container = null;
     }
 
-    /** Tells the address spaces above this region that what they show has changed. */
+    final void addAlias(AliasRegion alias) {
+        aliases.add(alias);
+    }
+
+    /**
+     * Tells the address spaces above this region that what they show has changed, including those
+     * that see it only through an alias (a PCI memory space behind its host bridge's windows).
+     */
     void layoutChanged() {
         if (container != null) {
             container.layoutChanged();
+        }
+        for (AliasRegion alias : aliases) {
+            alias.layoutChanged();
         }
     }
 

@@ -42,7 +42,8 @@ class EmulatorOptionsTest {
         "-bios none -m 100G|jimg: RAM size 102400 MiB is more than the 65536 MiB this machine supports",
         "-kernel /nonexistent/k|jimg: -kernel /nonexistent/k: no such file",
         "-drive if=virtio|jimg: -drive if=virtio: a file= is required",
-        "-device virtio-net-device|jimg: -device virtio-net-device: only virtio-blk-device is available",
+        "-device virtio-net-device|jimg: -device virtio-net-device: device type 'virtio-net-device' is not available"
+                + " (virtio-blk-device, virtio-blk-pci, ahci, ide-hd)",
         "-icount shift=3|jimg: -icount shift=3: only shift=auto is available (time follows the host clock and"
                 + " skips ahead while the CPU idles)",
     })

@@ -86,6 +86,28 @@ class AddressSpaceTest {
     }
 
     @Test
+    void aliasOfAContainerShowsRegionsAddedToItLater() {
+        ContainerRegion root = new ContainerRegion("root", 0x100000);
+        ContainerRegion busSpace = new ContainerRegion("bus-space", 0x100000);
+        root.addSubregion(0x40000, new AliasRegion("window", busSpace, 0x40000, 0x10000));
+        AddressSpace as = new AddressSpace("test", root);
+        AtomicInteger changes = new AtomicInteger();
+        as.addLayoutListener(changes::incrementAndGet);
+        assertNull(as.find(0x41000));
+
+        RamRegion bar = RamRegion.ram("bar", 0x1000);
+        busSpace.addSubregion(0x41000, bar);
+        as.write(0x41008, 4, 0xcafe);
+        assertEquals(0xcafe, bar.read(8, 4));
+        bar.setAddress(0x42000);
+        assertSame(bar, as.find(0x42000).leaf());
+        assertNull(as.find(0x41000));
+        bar.setEnabled(false);
+        assertNull(as.find(0x42000));
+        assertEquals(3, changes.get(), "each change of the aliased container re-rendered the space");
+    }
+
+    @Test
     void nestedContainersAndDisabledRegionsRenderCorrectly() {
         ContainerRegion root = new ContainerRegion("root", 0x100000);
         ContainerRegion bus = new ContainerRegion("bus", 0x10000);

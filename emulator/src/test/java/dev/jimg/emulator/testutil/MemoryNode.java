@@ -7,8 +7,12 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 
-/** A disk in a byte array that records the requests it gets, for device tests. */
+/**
+ * A disk in a byte array that records the requests it gets, for device tests. {@link #hold()}
+ * makes requests wait until {@link #release()}, so a test can act while commands are outstanding.
+ */
 public final class MemoryNode implements BlockNode {
     private final byte[] data;
     private final boolean readOnly;
@@ -22,6 +26,34 @@ public final class MemoryNode implements BlockNode {
 
     public byte[] data() {
         return data;
+    }
+
+    private volatile CountDownLatch gate;
+
+    /** From now on, requests wait (after being logged) until {@link #release()}. */
+    public void hold() {
+        gate = new CountDownLatch(1);
+    }
+
+    /** Lets held and later requests through. */
+    public void release() {
+        CountDownLatch g = gate;
+        gate = null;
+        if (g != null) {
+            g.countDown();
+        }
+    }
+
+    private void passGate() {
+        CountDownLatch g = gate;
+        if (g != null) {
+            try {
+                g.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ImageException("interrupted while the request was held");
+            }
+        }
     }
 
     @Override
@@ -54,6 +86,7 @@ public final class MemoryNode implements BlockNode {
     public void read(long offset, ByteBuffer dst) {
         check(offset, dst.remaining());
         log.add("read " + offset + " " + dst.remaining());
+        passGate();
         dst.put(data, (int) offset, dst.remaining());
     }
 
@@ -64,6 +97,7 @@ public final class MemoryNode implements BlockNode {
         }
         check(offset, src.remaining());
         log.add("write " + offset + " " + src.remaining());
+        passGate();
         src.get(data, (int) offset, src.remaining());
     }
 
@@ -78,11 +112,13 @@ public final class MemoryNode implements BlockNode {
     public void discard(long offset, long length) {
         check(offset, length);
         log.add("discard " + offset + " " + length);
+        passGate();
     }
 
     @Override
     public void flush() {
         log.add("flush");
+        passGate();
     }
 
     @Override
@@ -97,5 +133,6 @@ public final class MemoryNode implements BlockNode {
 
     @Override
     public void close() {
+        release();
     }
 }
