@@ -127,11 +127,23 @@ public final class FileNode implements BlockNode {
         }
         synchronized (this) {
             if (descriptor == NOT_OPENED) {
-                descriptor = nativeKey != null && NativeFileOps.available()
-                        ? NativeFileOps.openSameFile(path.toAbsolutePath(), !readOnly, nativeKey) : -1;
+                descriptor = -1;
+                if (nativeKey != null && NativeFileOps.available() && Files.exists(path)) {
+                    descriptor = NativeFileOps.openSameFile(path.toAbsolutePath(), !readOnly, nativeKey);
+                }
             }
             return descriptor;
         }
+    }
+
+    /**
+     * Opens the native descriptor now rather than on first need — for a file about to be
+     * unlinked while still in use (a scratch file), whose name will no longer lead to it. Returns
+     * whether native calls now reach the file. A file whose name is gone by the time a native call
+     * is first needed works on without them (no hole queries, no hole punching).
+     */
+    public boolean bindNativeNow() throws IOException {
+        return nativeFd() >= 0;
     }
 
     public Path path() {
