@@ -108,7 +108,7 @@ public final class MassStorage extends UsbDevice {
         super(UsbSpeed.SUPER);
         this.disk = disk;
         this.serial = serial.isEmpty() ? "1" : serial;
-        this.worker = new SerialWorker("usb-storage", warnings);
+        this.worker = new SerialWorker("usb-storage", warnings, work());
     }
 
     public ScsiDisk disk() {

@@ -9,19 +9,23 @@ import java.util.function.Consumer;
  * there is work: a device's state machine runs on it without locks, and an idle device holds no
  * thread (machines are rebuilt on every guest reboot; nothing has to shut workers down).
  */
-final class SerialWorker implements Executor {
+public final class SerialWorker implements Executor {
     private final String name;
     private final Consumer<String> warnings;
+    private final WorkTracker work;
     private final ArrayDeque<Runnable> queue = new ArrayDeque<>();
     private boolean running;
 
-    SerialWorker(String name, Consumer<String> warnings) {
+    /** @param work told about every task from submission to its end: queued work is work too */
+    public SerialWorker(String name, Consumer<String> warnings, WorkTracker work) {
         this.name = name;
         this.warnings = warnings;
+        this.work = work;
     }
 
     @Override
     public void execute(Runnable task) {
+        work.begin();
         synchronized (queue) {
             queue.add(task);
             if (running) {
@@ -47,6 +51,8 @@ final class SerialWorker implements Executor {
             } catch (RuntimeException e) {
                 // A defect in one step must not stop the device for good; the guest sees a stuck transfer.
                 warnings.accept(name + ": " + e);
+            } finally {
+                work.end();
             }
         }
     }

@@ -35,6 +35,18 @@ public abstract class UsbDevice {
     private static final int MAX_ADDRESS = 127;
 
     private final UsbSpeed maxSpeed;
+    private volatile WorkTracker work = WorkTracker.NONE;
+    private final WorkTracker workForwarder = new WorkTracker() {
+        @Override
+        public void begin() {
+            work.begin();
+        }
+
+        @Override
+        public void end() {
+            work.end();
+        }
+    };
     private UsbSpeed speed;
     private int address;
     private int configuration;
@@ -53,6 +65,16 @@ public abstract class UsbDevice {
 
     public final synchronized UsbSpeed speed() {
         return speed;
+    }
+
+    /** The host controller's tracker for the device's busy time; attach before the first transfer. */
+    public final void attachWork(WorkTracker tracker) {
+        work = tracker;
+    }
+
+    /** Where the device reports busy time: forwards to whatever tracker is attached. */
+    protected final WorkTracker work() {
+        return workForwarder;
     }
 
     /** The port connected the device at {@code at}; a bus reset follows. */
