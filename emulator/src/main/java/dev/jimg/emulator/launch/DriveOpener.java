@@ -14,7 +14,8 @@ import java.util.Map;
 /**
  * Opens the {@code -drive}s through the block layer and decides which virtio slot each one gets:
  * {@code if=virtio} drives in command-line order, then the {@code if=none} drives named by
- * {@code -device virtio-blk-device,drive=ID} in the order of those options. {@code snapshot=on}
+ * {@code -device virtio-blk-device,drive=ID} in the order of those options; {@code if=usb} drives and
+ * those named by {@code -device usb-storage,drive=ID} go to the xHCI controller. {@code snapshot=on}
  * opens the image read-only under a {@link SnapshotOverlay}.
  */
 final class DriveOpener {
@@ -26,6 +27,7 @@ final class DriveOpener {
         List<VirtioDisk> disks = new ArrayList<>();
         Map<String, VirtioDisk> byId = new HashMap<>();
         List<VirtioDisk> unattached = new ArrayList<>();
+        List<VirtioDisk> usb = new ArrayList<>();
         try {
             for (DriveSpec d : options.drives()) {
                 OpenOptions o = OpenOptions.builder().readOnly(d.readOnly() || d.snapshot()).cache(d.cache())
@@ -41,7 +43,9 @@ final class DriveOpener {
                 if (d.id() != null && byId.put(d.id(), disk) != null) {
                     throw new OptionException("-drive " + d.file() + ": duplicate id " + d.id());
                 }
-                if (d.attachedHere()) {
+                if (d.usb()) {
+                    usb.add(disk);
+                } else if (d.attachedHere()) {
                     disks.add(disk);
                 } else {
                     unattached.add(disk);
@@ -58,7 +62,19 @@ final class DriveOpener {
                 }
                 disks.add(disk);
             }
-            return new Emulator.Drives(disks, opened);
+            for (String id : options.usb().storageDrives()) {
+                VirtioDisk disk = byId.get(id);
+                if (disk == null || !unattached.remove(disk)) {
+                    throw new OptionException("-device usb-storage,drive=" + id + ": "
+                            + (disk == null ? "no -drive with id=" + id : "drive " + id + " is already in use"));
+                }
+                usb.add(disk);
+            }
+            if (!options.usb().storageDrives().isEmpty() && !options.usb().controller()) {
+                throw new OptionException("-device usb-storage needs a USB controller: add -device qemu-xhci");
+            }
+            boolean controller = options.usb().controller() || !usb.isEmpty();
+            return new Emulator.Drives(disks, opened, controller ? new UsbDrives(true, usb) : UsbDrives.NONE);
         } catch (IOException | RuntimeException e) {
             for (BlockNode node : opened) {
                 try {

@@ -18,9 +18,11 @@ import java.util.Map;
  * @param format       the format, or {@code null} to probe
  * @param attachedHere whether the drive is a virtio disk by itself ({@code if=virtio}) rather than
  *                     waiting for a {@code -device} ({@code if=none})
+ * @param usb          whether the drive is a USB stick by itself ({@code if=usb}: a {@code usb-storage}
+ *                     device on the xHCI controller)
  */
 record DriveSpec(String id, String file, String format, boolean attachedHere, CacheMode cache, boolean snapshot,
-        boolean readOnly, DiscardMode discard, DetectZeroes detectZeroes, String serial) {
+        boolean readOnly, DiscardMode discard, DetectZeroes detectZeroes, String serial, boolean usb) {
 
     /** Parses the comma-separated {@code key=value} list of {@code -drive}. */
     static DriveSpec parse(String spec, boolean globalSnapshot) {
@@ -33,9 +35,9 @@ record DriveSpec(String id, String file, String format, boolean attachedHere, Ca
         kv.remove("if");
         boolean attached = switch (iface) {
             case "virtio" -> true;
-            case "none" -> false;
+            case "none", "usb" -> false;
             default -> throw new OptionException("-drive " + spec + ": interface if=" + iface
-                    + " is not available on this machine (use virtio or none)");
+                    + " is not available on this machine (use virtio, usb or none)");
         };
         try {
             DriveSpec d = new DriveSpec(kv.remove("id"), file, kv.remove("format"), attached,
@@ -44,7 +46,7 @@ record DriveSpec(String id, String file, String format, boolean attachedHere, Ca
                     onOff(spec, "readonly", kv.get("readonly"), false),
                     DiscardMode.parse(kv.getOrDefault("discard", "ignore")),
                     DetectZeroes.parse(kv.getOrDefault("detect-zeroes", "off")),
-                    kv.get("serial"));
+                    kv.get("serial"), iface.equals("usb"));
             for (String used : new String[] {"cache", "snapshot", "readonly", "discard", "detect-zeroes", "serial",
                     "media"}) {
                 kv.remove(used);

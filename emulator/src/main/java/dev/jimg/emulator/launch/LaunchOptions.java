@@ -14,9 +14,10 @@ import java.util.Map;
  * @param dumpDtb  {@code -M virt,dumpdtb=FILE}: write the device tree there and exit, or {@code null}
  * @param devices  the drive ids named by {@code -device virtio-blk-device,drive=ID}, in order
  * @param timeSkip {@code -icount shift=auto,sleep=off}: idle time is skipped
+ * @param usb      {@code -device qemu-xhci} and {@code -device usb-storage,drive=ID}
  */
 record LaunchOptions(long ramSize, String bios, String kernel, String initrd, String append, List<DriveSpec> drives,
-        List<String> devices, boolean noReboot, boolean timeSkip, String dumpDtb) {
+        List<String> devices, boolean noReboot, boolean timeSkip, String dumpDtb, UsbOptions usb) {
 
     static final long DEFAULT_RAM = 128L << 20;
 
@@ -29,6 +30,7 @@ record LaunchOptions(long ramSize, String bios, String kernel, String initrd, St
         String dumpDtb = null;
         List<String> driveSpecs = new ArrayList<>();
         List<String> devices = new ArrayList<>();
+        UsbOptions usb = new UsbOptions();
         boolean noReboot = false;
         boolean timeSkip = false;
         boolean snapshot = false;
@@ -69,7 +71,11 @@ record LaunchOptions(long ramSize, String bios, String kernel, String initrd, St
                 case "-initrd" -> initrd = value;
                 case "-append" -> append = value;
                 case "-drive" -> driveSpecs.add(value);
-                case "-device" -> devices.add(device(value));
+                case "-device" -> {
+                    if (!usb.parseDevice(value)) {
+                        devices.add(device(value));
+                    }
+                }
                 case "-serial" -> {
                     if (!value.equals("mon:stdio") && !value.equals("stdio")) {
                         throw new OptionException("-serial " + value + ": only stdio and mon:stdio are available");
@@ -88,7 +94,7 @@ record LaunchOptions(long ramSize, String bios, String kernel, String initrd, St
         for (String spec : driveSpecs) {
             drives.add(DriveSpec.parse(spec, snapshot));
         }
-        return new LaunchOptions(ram, bios, kernel, initrd, append, drives, devices, noReboot, timeSkip, dumpDtb);
+        return new LaunchOptions(ram, bios, kernel, initrd, append, drives, devices, noReboot, timeSkip, dumpDtb, usb);
     }
 
     private static String machine(String value, String dumpDtb) {
@@ -113,7 +119,7 @@ record LaunchOptions(long ramSize, String bios, String kernel, String initrd, St
         Map<String, String> kv = DriveSpec.keyValues(value, "driver");
         String driver = kv.get("driver");
         if (!"virtio-blk-device".equals(driver)) {
-            throw new OptionException("-device " + value + ": only virtio-blk-device is available");
+            throw new OptionException("-device " + value + ": only virtio-blk-device, qemu-xhci and usb-storage are available");
         }
         String drive = kv.get("drive");
         if (drive == null) {
