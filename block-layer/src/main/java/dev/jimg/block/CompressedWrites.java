@@ -10,7 +10,10 @@ import java.nio.ByteBuffer;
  */
 public interface CompressedWrites {
 
-    /** The unit of compression: writes are of exactly this many bytes, aligned to it. */
+    /**
+     * The unit of compression: writes are of exactly this many bytes, aligned to it — except the
+     * last unit of an image whose size is not a multiple of it, which is shorter (the node pads it).
+     */
     int compressionUnit();
 
     /**

@@ -98,6 +98,14 @@ public final class FileNode implements BlockNode {
         return path;
     }
 
+    /**
+     * Sets up the native linkage ahead of need, typically on a background thread while the
+     * command line is parsed; returns whether native calls are available on this platform.
+     */
+    public static boolean warmUpNativeAccess() {
+        return NativeFileOps.warmUp();
+    }
+
     /** Whether hole queries and hole punching reach the host file system. */
     public boolean isNative() {
         return fd >= 0;

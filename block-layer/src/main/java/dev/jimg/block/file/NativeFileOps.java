@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
@@ -19,8 +19,11 @@ import java.nio.file.Path;
  *
  * <p>A second descriptor is enough because all of these act on the inode, not on the open file
  * description, so they see and affect exactly what the {@code FileChannel} reads and writes.
- * Where the library or a symbol is missing (not Linux), {@link #AVAILABLE} is false and callers
- * fall back to plain Java.
+ *
+ * <p>Every call goes through one downcall handle to libc's {@code syscall(2)} wrapper. Each FFM
+ * downcall handle costs a generated stub at start-up (tens of milliseconds on a cold JVM), and
+ * start-up is part of the product: one handle instead of seven. Where the platform is not Linux
+ * on x86-64 or aarch64, {@link #AVAILABLE} is false and callers fall back to plain Java.
  */
 final class NativeFileOps {
     static final int SEEK_DATA = 3;
@@ -33,71 +36,62 @@ final class NativeFileOps {
     private static final int O_RDONLY = 0;
     private static final int O_RDWR = 2;
     private static final int O_CLOEXEC = 0x80000;
-    /** {@code st_blocks} sits at byte 64 of {@code struct stat} on both x86-64 and aarch64 Linux. */
+    private static final int AT_FDCWD = -100;
+    /** {@code st_blocks} sits at byte 64 of the kernel's {@code struct stat} on x86-64 and on aarch64. */
     private static final long STAT_BLOCKS_OFFSET = 64;
     private static final long STAT_SIZE = 256;
 
+    /** System call numbers; x86-64 and the generic table aarch64 uses differ. */
+    private record Syscalls(long openat, long close, long lseek, long fallocate, long fdatasync, long ftruncate,
+            long fstat) {
+        static Syscalls forArch(String arch) {
+            return switch (arch) {
+                case "amd64", "x86_64" -> new Syscalls(257, 3, 8, 285, 75, 77, 5);
+                case "aarch64" -> new Syscalls(56, 57, 62, 47, 83, 46, 80);
+                default -> null;
+            };
+        }
+    }
+
     static final boolean AVAILABLE;
-    private static final MethodHandle OPEN;
-    private static final MethodHandle CLOSE;
-    private static final MethodHandle LSEEK;
-    private static final MethodHandle FALLOCATE;
-    private static final MethodHandle FDATASYNC;
-    private static final MethodHandle FTRUNCATE;
-    private static final MethodHandle FSTAT;
+    private static final Syscalls NR;
+    private static final MethodHandle SYSCALL;
     private static final StructLayout CAPTURE_LAYOUT;
     private static final VarHandle ERRNO;
 
     static {
-        boolean ok;
-        MethodHandle open = null;
-        MethodHandle close = null;
-        MethodHandle lseek = null;
-        MethodHandle fallocate = null;
-        MethodHandle fdatasync = null;
-        MethodHandle ftruncate = null;
-        MethodHandle fstat = null;
+        Syscalls nr = System.getProperty("os.name", "").startsWith("Linux")
+                ? Syscalls.forArch(System.getProperty("os.arch", "")) : null;
+        MethodHandle syscall = null;
         StructLayout capture = null;
         VarHandle errno = null;
-        try {
-            if (!System.getProperty("os.name", "").startsWith("Linux")) {
-                throw new UnsupportedOperationException("not Linux");
+        if (nr != null) {
+            try {
+                Linker linker = Linker.nativeLinker();
+                capture = Linker.Option.captureStateLayout();
+                errno = capture.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+                ValueLayout.OfLong l = ValueLayout.JAVA_LONG;
+                syscall = linker.downcallHandle(linker.defaultLookup().findOrThrow("syscall"),
+                        FunctionDescriptor.of(l, l, l, l, l, l), Linker.Option.captureCallState("errno"),
+                        Linker.Option.firstVariadicArg(1));
+            } catch (RuntimeException | LinkageError e) {
+                // Native access denied or libc without syscall(): FileNode uses its fallbacks.
+                syscall = null;
             }
-            Linker linker = Linker.nativeLinker();
-            SymbolLookup libc = linker.defaultLookup();
-            capture = Linker.Option.captureStateLayout();
-            errno = capture.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
-            Linker.Option errnoOption = Linker.Option.captureCallState("errno");
-            ValueLayout.OfInt i = ValueLayout.JAVA_INT;
-            ValueLayout.OfLong l = ValueLayout.JAVA_LONG;
-            open = linker.downcallHandle(libc.findOrThrow("open"),
-                    FunctionDescriptor.of(i, ValueLayout.ADDRESS, i), errnoOption, Linker.Option.firstVariadicArg(2));
-            close = linker.downcallHandle(libc.findOrThrow("close"), FunctionDescriptor.of(i, i));
-            lseek = linker.downcallHandle(libc.findOrThrow("lseek"), FunctionDescriptor.of(l, i, l, i), errnoOption);
-            fallocate = linker.downcallHandle(libc.findOrThrow("fallocate"),
-                    FunctionDescriptor.of(i, i, i, l, l), errnoOption);
-            fdatasync = linker.downcallHandle(libc.findOrThrow("fdatasync"), FunctionDescriptor.of(i, i), errnoOption);
-            ftruncate = linker.downcallHandle(libc.findOrThrow("ftruncate"), FunctionDescriptor.of(i, i, l), errnoOption);
-            fstat = linker.downcallHandle(libc.findOrThrow("fstat"),
-                    FunctionDescriptor.of(i, i, ValueLayout.ADDRESS), errnoOption);
-            ok = true;
-        } catch (RuntimeException | LinkageError e) {
-            // Not Linux, or native access denied: FileNode uses its portable fallbacks instead.
-            ok = false;
         }
-        AVAILABLE = ok;
-        OPEN = open;
-        CLOSE = close;
-        LSEEK = lseek;
-        FALLOCATE = fallocate;
-        FDATASYNC = fdatasync;
-        FTRUNCATE = ftruncate;
-        FSTAT = fstat;
+        AVAILABLE = syscall != null;
+        NR = nr;
+        SYSCALL = syscall;
         CAPTURE_LAYOUT = capture;
         ERRNO = errno;
     }
 
     private NativeFileOps() {
+    }
+
+    /** Initialises the native linkage now, e.g. on a background thread at start-up. */
+    static boolean warmUp() {
+        return AVAILABLE;
     }
 
     /** The result of a call: its return value and the errno it left. */
@@ -107,94 +101,62 @@ final class NativeFileOps {
         }
     }
 
+    private static Result call(long number, long a, long b, long c, long d) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
+            Result r;
+            do {
+                long rc = (long) SYSCALL.invokeExact(state, number, a, b, c, d);
+                r = new Result(rc, rc < 0 ? (int) ERRNO.get(state, 0L) : 0);
+            } while (r.failed() && r.errno() == EINTR);
+            return r;
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("native call failed unexpectedly", t);
+        }
+    }
+
     static int open(Path path, boolean writable) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment name = arena.allocateFrom(path.toString());
-            MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
-            int fd = (int) OPEN.invokeExact(state, name, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
-            if (fd < 0) {
-                throw new IOException("open failed: " + strerror(errno(state)));
+            Result r = call(NR.openat(), AT_FDCWD, name.address(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0);
+            if (r.failed()) {
+                throw new IOException("open " + path + " failed: " + strerror(r.errno()));
             }
-            return fd;
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("native open failed unexpectedly", t);
+            return (int) r.value();
         }
     }
 
     static void close(int fd) {
-        try {
-            int ignored = (int) CLOSE.invokeExact(fd);
-        } catch (Throwable t) {
-            throw new IllegalStateException("native close failed unexpectedly", t);
-        }
+        call(NR.close(), fd, 0, 0, 0);
     }
 
     static Result lseek(int fd, long offset, int whence) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
-            long r = (long) LSEEK.invokeExact(state, fd, offset, whence);
-            return new Result(r, r < 0 ? errno(state) : 0);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return call(NR.lseek(), fd, offset, whence, 0);
     }
 
     static Result fallocate(int fd, int mode, long offset, long length) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
-            Result r;
-            do {
-                int rc = (int) FALLOCATE.invokeExact(state, fd, mode, offset, length);
-                r = new Result(rc, rc < 0 ? errno(state) : 0);
-            } while (r.failed() && r.errno() == EINTR);
-            return r;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return call(NR.fallocate(), fd, mode, offset, length);
     }
 
     static Result fdatasync(int fd) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
-            Result r;
-            do {
-                int rc = (int) FDATASYNC.invokeExact(state, fd);
-                r = new Result(rc, rc < 0 ? errno(state) : 0);
-            } while (r.failed() && r.errno() == EINTR);
-            return r;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return call(NR.fdatasync(), fd, 0, 0, 0);
     }
 
     static Result ftruncate(int fd, long length) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
-            Result r;
-            do {
-                int rc = (int) FTRUNCATE.invokeExact(state, fd, length);
-                r = new Result(rc, rc < 0 ? errno(state) : 0);
-            } while (r.failed() && r.errno() == EINTR);
-            return r;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return call(NR.ftruncate(), fd, length, 0, 0);
     }
 
     /** Bytes allocated to the file ({@code st_blocks * 512}), or -1 if fstat fails. */
     static long allocatedBytes(int fd) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
             MemorySegment stat = arena.allocate(STAT_SIZE, 8);
-            int rc = (int) FSTAT.invokeExact(state, fd, stat);
-            if (rc < 0) {
+            Result r = call(NR.fstat(), fd, stat.address(), 0, 0);
+            if (r.failed()) {
                 return -1;
             }
             return stat.get(ValueLayout.JAVA_LONG, STAT_BLOCKS_OFFSET) * 512;
-        } catch (Throwable t) {
-            throw rethrow(t);
         }
     }
 
@@ -214,19 +176,5 @@ final class NativeFileOps {
             case 95 -> "Operation not supported";
             default -> "errno " + errno;
         };
-    }
-
-    private static int errno(MemorySegment state) {
-        return (int) ERRNO.get(state, 0L);
-    }
-
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException r) {
-            throw r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        return new IllegalStateException("native call failed unexpectedly", t);
     }
 }

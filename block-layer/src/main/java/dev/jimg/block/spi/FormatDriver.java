@@ -47,6 +47,11 @@ public interface FormatDriver {
         return false;
     }
 
+    /** Whether {@code convert -c} can write this format (its nodes offer {@code CompressedWrites}). */
+    default boolean supportsCompression() {
+        return false;
+    }
+
     /** Whether images of this format can name a backing file ({@code -b}). */
     default boolean supportsBacking() {
         return false;

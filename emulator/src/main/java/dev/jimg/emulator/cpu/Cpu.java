@@ -35,6 +35,7 @@ public final class Cpu {
     private Runnable betweenSlices = () -> { };
 
     public Cpu(int hartId, AddressSpace bus, RamRegion ram, HartTimer timer, IdleStrategy idle) {
+        JitPolicy.apply();
         this.h = new Hart(hartId);
         this.timer = Objects.requireNonNull(timer, "timer");
         this.idle = Objects.requireNonNull(idle, "idle");

@@ -77,6 +77,9 @@ final class Interpreter {
         final long[] rAdd = d.readAddend;
         final long[] wTag = d.writeTag;
         final long[] wAdd = d.writeAddend;
+        final Tlb f = mmu.fetch;
+        final long[] fTag = f.fetchTag;
+        final CodePage[] fPage = f.fetchPage;
         final boolean fpOn = h.fpEnabled();
         long pc = h.pc;
         long n = 0;
@@ -89,9 +92,15 @@ final class Interpreter {
             inner:
             while (n < limit) {
                 if ((pc & PAGE_MASK) != pageVa) {
-                    page = mmu.fetchPage(pc);
+                    int fi = (int) (pc >>> 12) & Tlb.MASK;
+                    if (fTag[fi] == pc >>> 12) {
+                        page = fPage[fi];
+                        pageVa = pc & PAGE_MASK;
+                    } else {
+                        page = mmu.fetchPage(pc);
+                        pageVa = mmu.fetchPageUniform ? pc & PAGE_MASK : -1;
+                    }
                     slots = page.slots();
-                    pageVa = mmu.fetchPageUniform ? pc & PAGE_MASK : -1;
                 }
                 int idx = (int) (pc >>> 1) & 0x7ff;
                 w = slots[idx];

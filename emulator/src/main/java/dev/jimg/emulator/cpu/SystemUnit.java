@@ -129,8 +129,16 @@ final class SystemUnit {
 
     private void loadReserved(long w, int size) {
         long va = h.x[Op.rs1(w)];
-        long pa = mmu.translateReserved(va, size);
-        long v = mmu.readPhysical(pa, size, va, Trap.LOAD_ACCESS_FAULT);
+        Tlb d = mmu.data;
+        int i = (int) (va >>> 12) & Tlb.MASK;
+        long v;
+        if (d.readTag[i] == va >>> 12 && (va & (size - 1)) == 0) {
+            int host = (int) (va + d.readAddend[i]);
+            v = size == 4 ? (int) I32.get(mmu.ramData(), host) : (long) I64.get(mmu.ramData(), host);
+        } else {
+            long pa = mmu.translateReserved(va, size);
+            v = mmu.readPhysical(pa, size, va, Trap.LOAD_ACCESS_FAULT);
+        }
         h.x[Op.rd(w)] = size == 4 ? (int) v : v;
         h.reservation = va;
         h.pc += Op.length(w);
@@ -139,8 +147,18 @@ final class SystemUnit {
     private void storeConditional(long w, int size) {
         long va = h.x[Op.rs1(w)];
         long value = h.x[Op.rs2(w)];
+        Tlb d = mmu.data;
+        int i = (int) (va >>> 12) & Tlb.MASK;
         if (h.reservation != va) {
             h.x[Op.rd(w)] = 1;
+        } else if (d.writeTag[i] == va >>> 12 && (va & (size - 1)) == 0) {
+            int host = (int) (va + d.writeAddend[i]);
+            if (size == 4) {
+                I32.set(mmu.ramData(), host, (int) value);
+            } else {
+                I64.set(mmu.ramData(), host, value);
+            }
+            h.x[Op.rd(w)] = 0;
         } else {
             long pa = mmu.translateAtomic(va, size);
             mmu.writePhysical(pa, size, value, va);

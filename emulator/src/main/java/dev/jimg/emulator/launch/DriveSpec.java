@@ -9,20 +9,35 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * One {@code -drive} option, with QEMU's defaults: {@code if=virtio} (on this machine a
- * virtio-mmio slot), {@code cache=writeback}, {@code discard=ignore}, {@code detect-zeroes=off},
- * format probed when not given.
+ * One {@code -drive} option, with QEMU's defaults: {@code if=virtio} (on this machine, as on
+ * QEMU's riscv {@code virt}, a virtio-mmio slot), {@code cache=writeback}, {@code discard=ignore},
+ * {@code detect-zeroes=off}, format probed when not given.
  *
- * @param id           the name {@code -device …,drive=} refers to, or {@code null}
- * @param file         the image file
- * @param format       the format, or {@code null} to probe
- * @param attachedHere whether the drive is a virtio disk by itself ({@code if=virtio}) rather than
- *                     waiting for a {@code -device} ({@code if=none})
- * @param usb          whether the drive is a USB stick by itself ({@code if=usb}: a {@code usb-storage}
- *                     device on the xHCI controller)
+ * @param id     the name {@code -device …,drive=} refers to, or {@code null}
+ * @param file   the image file
+ * @param format the format, or {@code null} to probe
+ * @param iface  {@code if=}: where the drive attaches by itself, or {@link Interface#NONE} to wait
+ *               for a {@code -device}
  */
-record DriveSpec(String id, String file, String format, boolean attachedHere, CacheMode cache, boolean snapshot,
-        boolean readOnly, DiscardMode discard, DetectZeroes detectZeroes, String serial, boolean usb) {
+record DriveSpec(String id, String file, String format, Interface iface, CacheMode cache, boolean snapshot,
+        boolean readOnly, DiscardMode discard, DetectZeroes detectZeroes, String serial) {
+
+    /** The {@code if=} values this machine has. */
+    enum Interface {
+        /** A virtio-mmio slot. */
+        VIRTIO,
+        /** A port of the AHCI controller the machine adds for such drives (not a QEMU value). */
+        AHCI,
+        /** A USB stick ({@code usb-storage}) on the xHCI controller, added if there is none. */
+        USB,
+        /** Attached by a {@code -device}. */
+        NONE
+    }
+
+    /** Whether the drive attaches by itself rather than through a {@code -device}. */
+    boolean attachedHere() {
+        return iface != Interface.NONE;
+    }
 
     /** Parses the comma-separated {@code key=value} list of {@code -drive}. */
     static DriveSpec parse(String spec, boolean globalSnapshot) {
@@ -33,11 +48,13 @@ record DriveSpec(String id, String file, String format, boolean attachedHere, Ca
         }
         String iface = kv.getOrDefault("if", "virtio");
         kv.remove("if");
-        boolean attached = switch (iface) {
-            case "virtio" -> true;
-            case "none", "usb" -> false;
+        Interface attached = switch (iface) {
+            case "virtio" -> Interface.VIRTIO;
+            case "ahci" -> Interface.AHCI;
+            case "usb" -> Interface.USB;
+            case "none" -> Interface.NONE;
             default -> throw new OptionException("-drive " + spec + ": interface if=" + iface
-                    + " is not available on this machine (use virtio, usb or none)");
+                    + " is not available on this machine (use virtio, ahci, usb or none)");
         };
         try {
             DriveSpec d = new DriveSpec(kv.remove("id"), file, kv.remove("format"), attached,
@@ -46,7 +63,7 @@ record DriveSpec(String id, String file, String format, boolean attachedHere, Ca
                     onOff(spec, "readonly", kv.get("readonly"), false),
                     DiscardMode.parse(kv.getOrDefault("discard", "ignore")),
                     DetectZeroes.parse(kv.getOrDefault("detect-zeroes", "off")),
-                    kv.get("serial"), iface.equals("usb"));
+                    kv.get("serial"));
             for (String used : new String[] {"cache", "snapshot", "readonly", "discard", "detect-zeroes", "serial",
                     "media"}) {
                 kv.remove(used);

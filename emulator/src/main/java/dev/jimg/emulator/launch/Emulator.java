@@ -8,6 +8,7 @@ import dev.jimg.block.ImageException;
 import dev.jimg.block.ImageOpener;
 import dev.jimg.emulator.devices.SifiveTest;
 import dev.jimg.emulator.machine.MachineConfig;
+import dev.jimg.emulator.machine.PciStorage;
 import dev.jimg.emulator.machine.VirtMachine;
 import dev.jimg.emulator.machine.VirtioDisk;
 import dev.jimg.emulator.memory.BusErrorException;
@@ -56,8 +57,9 @@ public final class Emulator {
             }
             try (Drives drives = Drives.open(options, opener)) {
                 MachineConfig config = new MachineConfig(options.ramSize(), firmware, kernel, initrd, options.append(),
-                        drives.disks(), options.timeSkip(), out, warning -> err.println("jimg: warning: " + warning));
-                return boot(config, drives.usb(), options.noReboot(), in, out);
+                        drives.disks(), options.timeSkip(), out, warning -> err.println("jimg: warning: " + warning),
+                        drives.pciStorage());
+                return boot(config, options.noReboot(), in, out);
             }
         } catch (OptionException | ImageException | BusErrorException e) {
             err.println("jimg: " + message(e));
@@ -86,7 +88,7 @@ public final class Emulator {
         return p;
     }
 
-    private static int boot(MachineConfig config, UsbDrives usb, boolean noReboot, InputStream in, PrintStream out)
+    private static int boot(MachineConfig config, boolean noReboot, InputStream in, PrintStream out)
             throws IOException {
         AtomicReference<VirtMachine> current = new AtomicReference<>();
         AtomicBoolean quit = new AtomicBoolean();
@@ -106,7 +108,6 @@ public final class Emulator {
         try (TerminalMode terminal = in == System.in ? TerminalMode.enterRawIfTerminal() : null) {
             while (true) {
                 VirtMachine machine = new VirtMachine(config);
-                usb.plug(machine, config.warnings());
                 machine.load();
                 current.set(machine);
                 if (!started) {
@@ -136,8 +137,11 @@ public final class Emulator {
         return 0;
     }
 
-    /** The disks of the command line, opened, and closed again when the machine is done. */
-    record Drives(List<VirtioDisk> disks, List<BlockNode> nodes, UsbDrives usb) implements AutoCloseable {
+    /**
+     * The disks of the command line, opened, and closed again when the machine is done: those on
+     * virtio-mmio slots, and the PCI storage controllers with theirs.
+     */
+    record Drives(List<VirtioDisk> disks, List<PciStorage> pciStorage, List<BlockNode> nodes) implements AutoCloseable {
         static Drives open(LaunchOptions options, ImageOpener opener) throws IOException {
             return DriveOpener.open(options, opener);
         }

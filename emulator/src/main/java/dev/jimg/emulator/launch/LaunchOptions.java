@@ -12,12 +12,11 @@ import java.util.Map;
  * @param ramSize  {@code -m}, bytes (QEMU's default 128 MiB)
  * @param bios     {@code -bios}: "default", "none" or a file
  * @param dumpDtb  {@code -M virt,dumpdtb=FILE}: write the device tree there and exit, or {@code null}
- * @param devices  the drive ids named by {@code -device virtio-blk-device,drive=ID}, in order
+ * @param devices  the {@code -device}s, in order
  * @param timeSkip {@code -icount shift=auto,sleep=off}: idle time is skipped
- * @param usb      {@code -device qemu-xhci} and {@code -device usb-storage,drive=ID}
  */
 record LaunchOptions(long ramSize, String bios, String kernel, String initrd, String append, List<DriveSpec> drives,
-        List<String> devices, boolean noReboot, boolean timeSkip, String dumpDtb, UsbOptions usb) {
+        List<DeviceSpec> devices, boolean noReboot, boolean timeSkip, String dumpDtb) {
 
     static final long DEFAULT_RAM = 128L << 20;
 
@@ -29,8 +28,7 @@ record LaunchOptions(long ramSize, String bios, String kernel, String initrd, St
         String append = null;
         String dumpDtb = null;
         List<String> driveSpecs = new ArrayList<>();
-        List<String> devices = new ArrayList<>();
-        UsbOptions usb = new UsbOptions();
+        List<DeviceSpec> devices = new ArrayList<>();
         boolean noReboot = false;
         boolean timeSkip = false;
         boolean snapshot = false;
@@ -71,11 +69,7 @@ record LaunchOptions(long ramSize, String bios, String kernel, String initrd, St
                 case "-initrd" -> initrd = value;
                 case "-append" -> append = value;
                 case "-drive" -> driveSpecs.add(value);
-                case "-device" -> {
-                    if (!usb.parseDevice(value)) {
-                        devices.add(device(value));
-                    }
-                }
+                case "-device" -> devices.add(DeviceSpec.parse(value));
                 case "-serial" -> {
                     if (!value.equals("mon:stdio") && !value.equals("stdio")) {
                         throw new OptionException("-serial " + value + ": only stdio and mon:stdio are available");
@@ -94,7 +88,7 @@ record LaunchOptions(long ramSize, String bios, String kernel, String initrd, St
         for (String spec : driveSpecs) {
             drives.add(DriveSpec.parse(spec, snapshot));
         }
-        return new LaunchOptions(ram, bios, kernel, initrd, append, drives, devices, noReboot, timeSkip, dumpDtb, usb);
+        return new LaunchOptions(ram, bios, kernel, initrd, append, drives, devices, noReboot, timeSkip, dumpDtb);
     }
 
     private static String machine(String value, String dumpDtb) {
@@ -113,19 +107,6 @@ record LaunchOptions(long ramSize, String bios, String kernel, String initrd, St
         if (!cpus.equals("1")) {
             throw new OptionException("-smp " + value + ": only one CPU is available");
         }
-    }
-
-    private static String device(String value) {
-        Map<String, String> kv = DriveSpec.keyValues(value, "driver");
-        String driver = kv.get("driver");
-        if (!"virtio-blk-device".equals(driver)) {
-            throw new OptionException("-device " + value + ": only virtio-blk-device, qemu-xhci and usb-storage are available");
-        }
-        String drive = kv.get("drive");
-        if (drive == null) {
-            throw new OptionException("-device " + value + ": drive= is required");
-        }
-        return drive;
     }
 
     private static boolean icount(String value) {

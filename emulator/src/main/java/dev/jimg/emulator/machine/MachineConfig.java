@@ -21,17 +21,26 @@ import java.util.function.Consumer;
  * @param console  where the serial console's output goes
  * @param warnings receives problems the user should hear about that the guest only sees as device
  *                 errors (a failed disk write, a driver breaking the virtio protocol)
+ * @param pciStorage storage controllers on the PCIe bus, in slot order from slot 1
  */
 public record MachineConfig(long ramSize, Path firmware, Path kernel, Path initrd, String append,
-        List<VirtioDisk> disks, boolean timeSkip, OutputStream console, Consumer<String> warnings) {
+        List<VirtioDisk> disks, boolean timeSkip, OutputStream console, Consumer<String> warnings,
+        List<PciStorage> pciStorage) {
 
     public MachineConfig {
         Objects.requireNonNull(console, "console");
         Objects.requireNonNull(warnings, "warnings");
         disks = List.copyOf(disks);
+        pciStorage = List.copyOf(pciStorage);
         if (disks.size() > VirtMemoryMap.VIRTIO_COUNT) {
             throw new IllegalArgumentException("the virt board has " + VirtMemoryMap.VIRTIO_COUNT
                     + " virtio-mmio slots, " + disks.size() + " disks were given");
         }
+    }
+
+    /** A machine without PCI storage controllers. */
+    public MachineConfig(long ramSize, Path firmware, Path kernel, Path initrd, String append, List<VirtioDisk> disks,
+            boolean timeSkip, OutputStream console, Consumer<String> warnings) {
+        this(ramSize, firmware, kernel, initrd, append, disks, timeSkip, console, warnings, List.of());
     }
 }

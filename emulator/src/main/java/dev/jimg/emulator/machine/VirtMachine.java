@@ -15,6 +15,8 @@ import dev.jimg.emulator.memory.ContainerRegion;
 import dev.jimg.emulator.memory.IrqLine;
 import dev.jimg.emulator.memory.MmioRegion;
 import dev.jimg.emulator.memory.RamRegion;
+import dev.jimg.emulator.ahci.AhciPci;
+import dev.jimg.emulator.ata.AtaDisk;
 import dev.jimg.emulator.pci.IntxSwizzle;
 import dev.jimg.emulator.pci.PcieHost;
 import java.io.IOException;
@@ -22,6 +24,10 @@ import java.io.UncheckedIOException;
 import dev.jimg.emulator.virtio.VirtioBlk;
 import dev.jimg.emulator.virtio.VirtioDevice;
 import dev.jimg.emulator.virtio.VirtioMmio;
+import dev.jimg.emulator.virtio.VirtioPci;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.nio.file.Files;
 import java.util.Objects;
 
@@ -40,6 +46,8 @@ public final class VirtMachine {
     private static final long ADDRESS_SPACE_SIZE = 1L << 56;
     /** A raw kernel goes at the first 2 MiB boundary after the firmware (0x8020_0000 after OpenSBI). */
     private static final long KERNEL_ALIGN = 2L << 20;
+    /** The model string of AHCI disks, QEMU's. */
+    private static final String ATA_MODEL = "QEMU HARDDISK";
 
     private final MachineConfig config;
     private final Cpu cpu;
@@ -49,6 +57,8 @@ public final class VirtMachine {
     private final AddressSpace bus;
     private final RamRegion ram;
     private final PcieHost pcie;
+    /** Numbers the serials of AHCI disks that have none, across controllers. */
+    private int ataSerials;
     private volatile SifiveTest.Outcome outcome;
 
     public VirtMachine(MachineConfig config) {
@@ -82,6 +92,7 @@ public final class VirtMachine {
         system.addSubregion(DRAM, ram);
         addVirtioSlots(system, plic);
         this.pcie = addPcie(system, plic);
+        plugPciStorage();
         cpu.setBetweenSlices(() -> {
             uart.flush();
             rtc.poll();
@@ -134,6 +145,65 @@ public final class VirtMachine {
         system.addSubregion(PCIE_MMIO_HIGH, host.memoryWindow("gpex_mmio_window_high", PCIE_MMIO_HIGH,
                 PCIE_MMIO_HIGH_SIZE));
         return host;
+    }
+
+    /** The PCI storage controllers of the configuration, in slots 1, 2, … in order. */
+    private void plugPciStorage() {
+        for (PciStorage storage : config.pciStorage()) {
+            int slot = pcie.bus().freeSlot(1);
+            if (slot < 0) {
+                throw new ImageException("the PCIe bus has no free slot left for " + storage);
+            }
+            try {
+                pcie.bus().plug(slot, switch (storage) {
+                    case PciStorage.VirtioBlkPci v -> new VirtioPci(new VirtioBlk(v.disk().node(), v.disk().serial(),
+                            v.disk().readOnly(), v.disk().mayUnmap(), virtioWork(), config.warnings()), v.transitional(),
+                            config.warnings());
+                    case PciStorage.Ahci a -> new AhciPci(ataDisks(a), new AhciPci.Work() {
+                        @Override
+                        public void begin() {
+                            clock.beginWork();
+                        }
+
+                        @Override
+                        public void end() {
+                            clock.endWork();
+                        }
+                    }, config.warnings());
+                    case PciStorage.Xhci x -> UsbStorage.controller(x, clock, config.warnings());
+                });
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot attach a disk to " + storage + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private VirtioBlk.WorkTracker virtioWork() {
+        return new VirtioBlk.WorkTracker() {
+            @Override
+            public void begin() {
+                clock.beginWork();
+            }
+
+            @Override
+            public void end() {
+                clock.endWork();
+            }
+        };
+    }
+
+    /** The AHCI ports' disks; a disk without a serial gets QEMU's kind, "QM" and a number. */
+    private List<AtaDisk> ataDisks(PciStorage.Ahci ahci) throws IOException {
+        List<AtaDisk> disks = new ArrayList<>();
+        for (Map.Entry<Integer, VirtioDisk> e : ahci.ports().entrySet()) {
+            while (disks.size() < e.getKey()) {
+                disks.add(null);
+            }
+            VirtioDisk d = e.getValue();
+            String serial = d.serial().isEmpty() ? String.format("QM%05d", ataSerials++) : d.serial();
+            disks.add(new AtaDisk(d.node(), serial, ATA_MODEL, d.readOnly(), config.warnings()));
+        }
+        return disks;
     }
 
     /** The PCIe host bridge, whose bus storage controllers are plugged into. */

@@ -5,8 +5,6 @@ import dev.jimg.emulator.memory.AddressSpace;
 import dev.jimg.emulator.memory.Endianness;
 import dev.jimg.emulator.memory.IrqLine;
 import dev.jimg.emulator.memory.MmioOps;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -32,37 +30,14 @@ public final class VirtioMmio implements MmioOps, VirtioTransport {
     /** QEMU's vendor ID, "QEMU" in little-endian ASCII. */
     private static final int VENDOR = 0x554d4551;
     private static final long CONFIG = 0x100;
-
-    private static final int STATUS_DRIVER_OK = 4;
-    private static final int STATUS_FEATURES_OK = 8;
-    private static final int STATUS_NEEDS_RESET = 64;
-    private static final int INTERRUPT_USED = 1;
-    private static final int INTERRUPT_CONFIG = 2;
+    /** The halves of a 64-bit queue address the Queue*Low/High registers write. */
+    private static final long LOW = 0xffff_ffffL;
+    private static final long HIGH = 0xffff_ffff_0000_0000L;
 
     private final VirtioDevice device;
     private final AddressSpace memory;
     private final IrqLine irq;
-    private final Consumer<String> warnings;
-    private final QueueState[] queues;
-
-    private int deviceFeaturesSel;
-    private int driverFeaturesSel;
-    private long driverFeatures;
-    private int queueSel;
-    private int status;
-    private int interruptStatus;
-    private int configGeneration;
-    private boolean started;
-
-    /** Per-queue registers as the driver sets them up. */
-    private static final class QueueState {
-        int num;
-        boolean ready;
-        long desc;
-        long driver;
-        long device;
-        Virtqueue queue;
-    }
+    private final VirtioControl control;
 
     /**
      * @param device   the device in this slot, or {@code null} for an empty slot
@@ -72,12 +47,7 @@ public final class VirtioMmio implements MmioOps, VirtioTransport {
         this.device = device;
         this.memory = memory;
         this.irq = irq;
-        this.warnings = warnings;
-        int count = device == null ? 0 : device.queueCount();
-        this.queues = new QueueState[count];
-        for (int i = 0; i < count; i++) {
-            queues[i] = new QueueState();
-        }
+        this.control = new VirtioControl(device, this, warnings);
     }
 
     @Override
@@ -106,13 +76,12 @@ public final class VirtioMmio implements MmioOps, VirtioTransport {
             case 0x004 -> VERSION;
             case 0x008 -> device == null ? 0 : device.deviceId();
             case 0x00c -> VENDOR;
-            case 0x010 -> device == null || deviceFeaturesSel > 1 ? 0
-                    : (device.features() >>> (32 * deviceFeaturesSel)) & 0xffff_ffffL;
-            case 0x034 -> selected() == null ? 0 : device.queueMaxSize();
-            case 0x044 -> selected() != null && selected().ready ? 1 : 0;
-            case 0x060 -> interruptStatus;
-            case 0x070 -> status;
-            case 0x0fc -> configGeneration;
+            case 0x010 -> control.deviceFeatures();
+            case 0x034 -> control.queueMaxSize();
+            case 0x044 -> control.selected() != null && control.selected().ready ? 1 : 0;
+            case 0x060 -> control.interruptStatus();
+            case 0x070 -> control.status();
+            case 0x0fc -> control.configGeneration();
             default -> 0;
         };
     }
@@ -129,154 +98,49 @@ public final class VirtioMmio implements MmioOps, VirtioTransport {
             return;
         }
         int v = (int) value;
-        QueueState q = selected();
         switch ((int) offset) {
-            case 0x014 -> deviceFeaturesSel = v;
-            case 0x020 -> {
-                if (driverFeaturesSel <= 1) {
-                    int shift = 32 * driverFeaturesSel;
-                    driverFeatures = (driverFeatures & ~(0xffff_ffffL << shift)) | ((v & 0xffff_ffffL) << shift);
-                }
-            }
-            case 0x024 -> driverFeaturesSel = v;
-            case 0x030 -> queueSel = v;
-            case 0x038 -> {
-                if (q != null) {
-                    q.num = v;
-                }
-            }
-            case 0x044 -> setQueueReady(q, v != 0);
-            case 0x050 -> notifyQueue(v);
-            case 0x064 -> {
-                interruptStatus &= ~v;
-                irq.set(interruptStatus != 0);
-            }
-            case 0x070 -> setStatus(v & 0xff);
-            case 0x080 -> setLow(q, 0, v);
-            case 0x084 -> setHigh(q, 0, v);
-            case 0x090 -> setLow(q, 1, v);
-            case 0x094 -> setHigh(q, 1, v);
-            case 0x0a0 -> setLow(q, 2, v);
-            case 0x0a4 -> setHigh(q, 2, v);
+            case 0x014 -> control.selectDeviceFeatures(v);
+            case 0x020 -> control.setDriverFeatures(v);
+            case 0x024 -> control.selectDriverFeatures(v);
+            case 0x030 -> control.selectQueue(v);
+            case 0x038 -> control.setQueueSize(v);
+            case 0x044 -> control.setQueueReady(v != 0, memory);
+            case 0x050 -> control.notifyQueue(v);
+            case 0x064 -> control.acknowledge(v);
+            case 0x070 -> control.setStatus(v);
+            case 0x080 -> control.setQueueAddress(0, LOW, v);
+            case 0x084 -> control.setQueueAddress(0, HIGH, (long) v << 32);
+            case 0x090 -> control.setQueueAddress(1, LOW, v);
+            case 0x094 -> control.setQueueAddress(1, HIGH, (long) v << 32);
+            case 0x0a0 -> control.setQueueAddress(2, LOW, v);
+            case 0x0a4 -> control.setQueueAddress(2, HIGH, (long) v << 32);
             default -> {
                 // Read-only or unknown register: ignored, as QEMU does.
             }
         }
+        updateInterrupt();
     }
 
-    private QueueState selected() {
-        return queueSel >= 0 && queueSel < queues.length ? queues[queueSel] : null;
-    }
-
-    private static void setLow(QueueState q, int which, int v) {
-        if (q != null && !q.ready) {
-            set(q, which, (get(q, which) & ~0xffff_ffffL) | (v & 0xffff_ffffL));
-        }
-    }
-
-    private static void setHigh(QueueState q, int which, int v) {
-        if (q != null && !q.ready) {
-            set(q, which, (get(q, which) & 0xffff_ffffL) | ((long) v << 32));
-        }
-    }
-
-    private static long get(QueueState q, int which) {
-        return which == 0 ? q.desc : which == 1 ? q.driver : q.device;
-    }
-
-    private static void set(QueueState q, int which, long v) {
-        switch (which) {
-            case 0 -> q.desc = v;
-            case 1 -> q.driver = v;
-            default -> q.device = v;
-        }
-    }
-
-    private void setQueueReady(QueueState q, boolean ready) {
-        if (q == null) {
-            return;
-        }
-        if (ready && !q.ready) {
-            int num = q.num;
-            if (num <= 0 || num > device.queueMaxSize() || Integer.bitCount(num) != 1) {
-                needsReset("queue " + queueSel + " set up with " + num + " entries");
-                return;
-            }
-            q.queue = new Virtqueue(memory, num, q.desc, q.driver, q.device,
-                    (driverFeatures & VirtioDevice.F_INDIRECT_DESC) != 0);
-        } else if (!ready) {
-            q.queue = null;
-        }
-        q.ready = ready;
-    }
-
-    private void setStatus(int v) {
-        if (v == 0) {
-            reset();
-            return;
-        }
-        if ((v & STATUS_FEATURES_OK) != 0 && (status & STATUS_FEATURES_OK) == 0) {
-            boolean acceptable = (driverFeatures & ~device.features()) == 0
-                    && (driverFeatures & VirtioDevice.F_VERSION_1) != 0;
-            if (!acceptable) {
-                v &= ~STATUS_FEATURES_OK;
-            }
-        }
-        status = v | (status & STATUS_NEEDS_RESET);
-        if ((v & STATUS_DRIVER_OK) != 0 && !started) {
-            started = true;
-            List<Virtqueue> qs = new ArrayList<>();
-            for (QueueState q : queues) {
-                qs.add(q.queue);
-            }
-            device.start(driverFeatures, qs, this);
-        }
-    }
-
-    private void reset() {
-        if (device != null) {
-            device.reset();
-        }
-        started = false;
-        status = 0;
-        driverFeatures = 0;
-        deviceFeaturesSel = 0;
-        driverFeaturesSel = 0;
-        queueSel = 0;
-        interruptStatus = 0;
-        for (int i = 0; i < queues.length; i++) {
-            queues[i] = new QueueState();
-        }
-        irq.lower();
-    }
-
-    private void notifyQueue(int queue) {
-        if (!started || queue < 0 || queue >= queues.length || queues[queue].queue == null) {
-            return;
-        }
-        device.queueNotified(queue);
+    /** The line is high while any interrupt status bit is set. */
+    private void updateInterrupt() {
+        irq.set(control.interruptStatus() != 0);
     }
 
     @Override
     public synchronized void usedBuffers(int queue) {
-        interruptStatus |= INTERRUPT_USED;
-        irq.raise();
+        control.usedBuffers();
+        updateInterrupt();
     }
 
     @Override
     public synchronized void configChanged() {
-        configGeneration++;
-        interruptStatus |= INTERRUPT_CONFIG;
-        irq.raise();
+        control.configChanged();
+        updateInterrupt();
     }
 
     @Override
     public synchronized void needsReset(String why) {
-        warnings.accept("virtio device " + (device == null ? "" : device.deviceId()) + ": " + why
-                + "; the device needs a reset");
-        status |= STATUS_NEEDS_RESET;
-        if ((status & STATUS_DRIVER_OK) != 0) {
-            configChanged();
-        }
+        control.needsReset(why);
+        updateInterrupt();
     }
 }

@@ -8,15 +8,21 @@ import dev.jimg.emulator.memory.MmioRegion;
 import dev.jimg.emulator.pci.PciBar;
 import dev.jimg.emulator.pci.PciDevice;
 import dev.jimg.emulator.pci.PciIdentity;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * The virtio PCI transport, modern interface only (virtio 1.1, section 4.1, "Virtio Over PCI
- * Bus"): a non-transitional function, vendor 0x1af4, device 0x1040 + device type (0x1042 for
- * block), revision 1, as QEMU's {@code virtio-blk-pci,disable-legacy=on}. The device half is the
- * same {@link VirtioDevice} that sits behind virtio-mmio.
- *
- * <p>All registers live in one 64-bit prefetchable BAR (BAR 4, 16 KiB, as QEMU lays it out),
+ * The virtio PCI transport (virtio 1.1, section 4.1, "Virtio Over PCI Bus"), as QEMU's
+ * {@code virtio-blk-pci}: vendor 0x1af4, class 01:00:00, INTA. The device half is the same
+ * {@link VirtioDevice} that sits behind virtio-mmio.
+ * <ul>
+ *   <li><b>Transitional</b> (QEMU's default on the {@code virt} root bus): device 0x1001 (block),
+ *       revision 0, subsystem 1af4:0002 (the device type), and both interfaces: the legacy header in
+ *       I/O BAR 0 ({@link VirtioPciLegacy}) and the modern structures below.</li>
+ *   <li><b>Modern only</b> ({@code disable-legacy=on}): device 0x1040 + type (0x1042), revision 1,
+ *       subsystem 1af4:1100, no BAR 0.</li>
+ * </ul>
+ * The modern registers live in one 64-bit prefetchable BAR (BAR 4, 16 KiB, as QEMU lays it out),
  * found through vendor-specific capabilities (section 4.1.4):
  * <pre>
  *   capability: u8 cap_vndr 0x09, u8 cap_next, u8 cap_len, u8 cfg_type, u8 bar, u8 id, u8 pad[2],
@@ -38,7 +44,8 @@ import java.util.function.Consumer;
  *   0x1e le16 queue_notify_off (ro)   0x20 le64 queue_desc  0x28 le64 queue_driver  0x30 le64 queue_device
  * </pre>
  * There is no MSI-X (the board has no MSI controller): the vector registers read NO_VECTOR and
- * interrupts are INTx, raised while the ISR is non-zero.
+ * interrupts are INTx, raised while the ISR is non-zero. Notifications count only while the driver
+ * lets the function master the bus.
  */
 public final class VirtioPci extends PciDevice implements VirtioTransport {
     /** The Red Hat/Qumranet vendor ID of virtio functions. */
@@ -47,6 +54,12 @@ public final class VirtioPci extends PciDevice implements VirtioTransport {
     public static final int MODERN_DEVICE_BASE = 0x1040;
     /** Mass storage, SCSI: the class QEMU gives virtio-blk-pci. */
     public static final int CLASS_STORAGE_SCSI = 0x010000;
+    /** Transitional device IDs by virtio device type (virtio 1.1, section 4.1.2.1): block is 0x1001. */
+    private static final Map<Integer, Integer> TRANSITIONAL_IDS = Map.of(1, 0x1000, 2, 0x1001,
+            5, 0x1002, 3, 0x1003, 8, 0x1004, 4, 0x1005, 9, 0x1009);
+    /** QEMU's subsystem ID for modern-only functions. */
+    private static final int SUBSYSTEM_QEMU = 0x1100;
+    static final int LEGACY_BAR = 0;
     static final int BAR = 4;
     static final long BAR_SIZE = 0x4000;
     static final int COMMON = 0x0000;
@@ -72,12 +85,17 @@ public final class VirtioPci extends PciDevice implements VirtioTransport {
     private final int pciCfgCapability;
 
     /**
-     * @param device   the virtio device behind this function
-     * @param warnings where protocol errors of the driver are reported
+     * @param device       the virtio device behind this function
+     * @param transitional whether the function also offers the legacy interface (QEMU's default)
+     * @param warnings     where protocol errors of the driver are reported
      */
-    public VirtioPci(VirtioDevice device, Consumer<String> warnings) {
-        super(new PciIdentity(VENDOR, MODERN_DEVICE_BASE + device.deviceId(), 1, CLASS_STORAGE_SCSI, VENDOR, 0x1100, 1));
+    public VirtioPci(VirtioDevice device, boolean transitional, Consumer<String> warnings) {
+        super(identity(device, transitional));
         this.control = new VirtioControl(device, this, warnings);
+        if (transitional) {
+            defineBar(LEGACY_BAR, PciBar.Kind.IO, false, new MmioRegion("virtio-pci-legacy",
+                    VirtioPciLegacy.size(device), new VirtioPciLegacy(this, control)));
+        }
         defineBar(BAR, PciBar.Kind.MEMORY_64, true, new MmioRegion("virtio-pci", BAR_SIZE, registers));
         addStructure(TYPE_COMMON, COMMON, COMMON_SIZE, CAP_LENGTH);
         addStructure(TYPE_ISR, ISR, 1, CAP_LENGTH);
@@ -89,6 +107,18 @@ public final class VirtioPci extends PciDevice implements VirtioTransport {
         config().setWritable(pciCfgCapability + 8, 4, 0xffff_ffffL);
         config().setWritable(pciCfgCapability + 12, 4, 0xffff_ffffL);
         config().setWritable(pciCfgCapability + 16, 4, 0xffff_ffffL);
+    }
+
+    private static PciIdentity identity(VirtioDevice device, boolean transitional) {
+        if (!transitional) {
+            return new PciIdentity(VENDOR, MODERN_DEVICE_BASE + device.deviceId(), 1, CLASS_STORAGE_SCSI, VENDOR,
+                    SUBSYSTEM_QEMU, 1);
+        }
+        Integer id = TRANSITIONAL_IDS.get(device.deviceId());
+        if (id == null) {
+            throw new IllegalArgumentException("virtio device type " + device.deviceId() + " has no transitional PCI ID");
+        }
+        return new PciIdentity(VENDOR, id, 0, CLASS_STORAGE_SCSI, VENDOR, device.deviceId(), 1);
     }
 
     /** A virtio capability pointing at {@code length} bytes at {@code offset} of the BAR. */
@@ -125,8 +155,16 @@ public final class VirtioPci extends PciDevice implements VirtioTransport {
         updateInterrupt();
     }
 
-    private void updateInterrupt() {
+    /** INTx follows the interrupt status; with the lock held. */
+    void updateInterrupt() {
         setIntx(control.interruptStatus() != 0);
+    }
+
+    /** A driver's notification through either interface; with the lock held. */
+    void notifyQueue(int queue) {
+        if (busMasterEnabled()) {
+            control.notifyQueue(queue);
+        }
     }
 
     @Override
@@ -205,8 +243,8 @@ public final class VirtioPci extends PciDevice implements VirtioTransport {
                         }
                     }
                     case NOTIFY -> {
-                        if (at % NOTIFY_MULTIPLIER == 0 && busMasterEnabled()) {
-                            control.notifyQueue(at / NOTIFY_MULTIPLIER);
+                        if (at % NOTIFY_MULTIPLIER == 0) {
+                            notifyQueue(at / NOTIFY_MULTIPLIER);
                         }
                     }
                     default -> {
@@ -217,7 +255,8 @@ public final class VirtioPci extends PciDevice implements VirtioTransport {
         }
     }
 
-    private int readIsr() {
+    /** Reading the ISR returns it, clears it and lowers INTx; with the lock held. */
+    int readIsr() {
         int isr = control.interruptStatus();
         control.acknowledge(isr);
         updateInterrupt();

@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jimg.emulator.ata.AtaDisk;
 import dev.jimg.emulator.pci.PciConfigSpace;
 import dev.jimg.emulator.pci.PciTestMachine;
-import dev.jimg.emulator.testutil.MemoryDisk;
+import dev.jimg.emulator.testutil.MemoryNode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -32,7 +32,7 @@ class AhciTest {
     private static final int SECTORS = 2048;
 
     private final PciTestMachine machine = new PciTestMachine();
-    private final MemoryDisk disk = new MemoryDisk(SECTORS * 512);
+    private final MemoryNode disk = new MemoryNode(SECTORS * 512, false);
     private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
     private AhciDriver driver;
 
@@ -119,7 +119,7 @@ class AhciTest {
             driver.prepare(tag, fpdma(false, tag * 8L, 8, tag), false, new long[] {DATA + tag * 0x1000L, 4096});
         }
         driver.issueQueued(0, -1);
-        PciTestMachine.await("all 32 reads to reach the disk", WAIT, () -> disk.log().size() == 32);
+        PciTestMachine.await("all 32 reads to reach the disk", WAIT, () -> disk.log.size() == 32);
         assertEquals(0, driver.read(0, AhciPort.CI), "queued commands leave PxCI when issued");
         assertEquals(-1, driver.read(0, AhciPort.SACT), "and stay in PxSACT while they run");
 
@@ -146,7 +146,7 @@ class AhciTest {
         }
         driver.prepare(1, fis(AtaDisk.DATA_SET_MANAGEMENT, 0, 1, 1), true, new long[] {ranges, 512});
         driver.issueAndWait(0, 2);
-        assertEquals(List.of("flush", "discard@5120+2048", "discard@512000+12288"), disk.log());
+        assertEquals(List.of("flush", "discard 5120 2048", "discard 512000 12288"), List.copyOf(disk.log));
     }
 
     @Test
@@ -208,7 +208,7 @@ class AhciTest {
             driver.prepare(tag, fpdma(true, 40, 8, tag), true, new long[] {DATA, 4096});
         }
         driver.issueQueued(0, 0xf);
-        PciTestMachine.await("the writes to reach the disk", WAIT, () -> disk.log().size() == 4);
+        PciTestMachine.await("the writes to reach the disk", WAIT, () -> disk.log.size() == 4);
 
         driver.write(0, AhciPort.CMD, driver.read(0, AhciPort.CMD) & ~AhciPort.CMD_ST);
         assertEquals(0, driver.read(0, AhciPort.SACT), "clearing ST empties PxSACT");
@@ -222,7 +222,7 @@ class AhciTest {
         driver.prepare(7, fpdma(true, 40, 8, 7), true, new long[] {DATA + 0x8000, 4096});
         driver.issueQueued(0, 1 << 7);
         Thread.sleep(50);
-        assertEquals(4, disk.log().size(), "the new write waits for the abandoned ones");
+        assertEquals(4, disk.log.size(), "the new write waits for the abandoned ones");
 
         disk.release();
         PciTestMachine.await("the new write", WAIT, () -> driver.read(0, AhciPort.SACT) == 0);
@@ -238,7 +238,7 @@ class AhciTest {
         driver.write(0, AhciPort.CI, 1);
         PciTestMachine.await("HBFS", WAIT, () -> (driver.read(0, AhciPort.IS) & AhciPort.IS_HBFS) != 0);
         assertEquals(1, driver.read(0, AhciPort.CI));
-        assertEquals(List.of(), disk.log(), "nothing reached the disk");
+        assertEquals(List.of(), List.copyOf(disk.log), "nothing reached the disk");
         assertTrue(machine.intx(SLOT), "HBFS is enabled in PxIE");
         assertEquals(1, warnings.size(), warnings::toString);
 
@@ -255,7 +255,7 @@ class AhciTest {
         driver.prepare(0, fis(AtaDisk.READ_DMA_EXT, 0, 4, 0), false, new long[] {DATA, 1024});
         driver.write(0, AhciPort.CI, 1);
         PciTestMachine.await("OFS", WAIT, () -> (driver.read(0, AhciPort.IS) & AhciPort.IS_OFS) != 0);
-        assertEquals(List.of(), disk.log());
+        assertEquals(List.of(), List.copyOf(disk.log));
     }
 
     @Test

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jimg.block.FilterNode;
-import dev.jimg.emulator.testutil.MemoryDisk;
+import dev.jimg.emulator.testutil.MemoryNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class ScsiDiskTest {
     private static final int BLOCKS = 2048;
 
-    private final MemoryDisk memory = new MemoryDisk(BLOCKS * 512);
+    private final MemoryNode memory = new MemoryNode(BLOCKS * 512, false);
     private final List<String> warnings = new ArrayList<>();
     private final ScsiDisk disk = disk(memory, false);
 
@@ -160,16 +160,16 @@ class ScsiDiskTest {
         assertTrue(write.dataOut(0, ByteBuffer.wrap(data, 0, 1000)));
         assertTrue(write.dataOut(1000, ByteBuffer.wrap(data, 1000, data.length - 1000)));
         assertTrue(write.finish(data.length).good());
-        assertEquals(List.of("write@4096+1000", "write@5096+3096"), memory.log());
+        assertEquals(List.of("write 4096 1000", "write 5096 3096"), List.copyOf(memory.log));
         assertArrayEquals(data, Arrays.copyOfRange(memory.data(), 4096, 4096 + data.length));
     }
 
     @Test
     void forceUnitAccessAndSynchronizeCacheFlushTheNode() {
         run(disk, new byte[512], ScsiDisk.WRITE_10, ScsiDisk.FUA, 0, 0, 0, 1, 0, 0, 1, 0);
-        assertEquals(List.of("write@512+512", "flush"), memory.log());
+        assertEquals(List.of("write 512 512", "flush"), List.copyOf(memory.log));
         assertTrue(run(ScsiDisk.SYNCHRONIZE_CACHE_10, 0, 0, 0, 0, 0, 0, 0, 0, 0).status().good());
-        assertEquals("flush", memory.log().getLast());
+        assertEquals("flush", List.copyOf(memory.log).getLast());
     }
 
     @Test
@@ -177,7 +177,7 @@ class ScsiDiskTest {
         Outcome o = run(ScsiDisk.READ_10, 0, 0, 0, 0x07, 0xff, 0, 0, 2, 0);
         assertEquals(ScsiStatus.CHECK_CONDITION, o.status().code());
         assertEquals(Sense.LBA_OUT_OF_RANGE, o.status().sense());
-        assertTrue(memory.log().isEmpty(), "nothing reaches the node");
+        assertTrue(List.copyOf(memory.log).isEmpty(), "nothing reaches the node");
         assertEquals(Sense.LBA_OUT_OF_RANGE, requestSense());
         assertEquals(Sense.NO_SENSE, requestSense(), "REQUEST SENSE clears the sense data");
     }
@@ -253,12 +253,12 @@ class ScsiDiskTest {
         Cdb.putLong(list, 24, 1000);
         Cdb.putInt(list, 32, 48);
         assertTrue(run(disk, list, ScsiDisk.UNMAP, 0, 0, 0, 0, 0, 0, 0, list.length, 0).status().good());
-        assertEquals(List.of("discard@5120+2048", "discard@512000+24576"), memory.log());
+        assertEquals(List.of("discard 5120 2048", "discard 512000 24576"), List.copyOf(memory.log));
 
         Cdb.putLong(list, 24, BLOCKS);
         assertEquals(Sense.LBA_OUT_OF_RANGE,
                 run(disk, list, ScsiDisk.UNMAP, 0, 0, 0, 0, 0, 0, 0, list.length, 0).status().sense());
-        assertEquals(2, memory.log().size(), "a list with a bad range discards nothing");
+        assertEquals(2, List.copyOf(memory.log).size(), "a list with a bad range discards nothing");
     }
 
     @Test

@@ -32,11 +32,15 @@ public final class Machines {
 
     /** Any command line on this emulator; the run is quit with Ctrl-A x if it outlasts {@code timeout}. */
     public static RunResult runOurs(List<String> args, Duration timeout) throws Exception {
+        return runOurs(args, timeout, new ImageOpener(new FormatRegistry(List.of(new TestRawDriver())), w -> { }));
+    }
+
+    /** As {@link #runOurs(List, Duration)}, opening drives with {@code opener} (real format drivers). */
+    public static RunResult runOurs(List<String> args, Duration timeout, ImageOpener opener) throws Exception {
         PipedOutputStream keys = new PipedOutputStream();
         PipedInputStream in = new PipedInputStream(keys);
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         ByteArrayOutputStream errors = new ByteArrayOutputStream();
-        ImageOpener opener = new ImageOpener(new FormatRegistry(List.of(new TestRawDriver())), w -> { });
         AtomicInteger status = new AtomicInteger();
         Thread t = Thread.ofPlatform().name("guest").start(() -> status.set(Emulator.run(args, opener, in,
                 new PrintStream(console, true, StandardCharsets.UTF_8), new PrintStream(errors, true, StandardCharsets.UTF_8))));

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jimg.emulator.scsi.ScsiDisk;
-import dev.jimg.emulator.testutil.MemoryDisk;
+import dev.jimg.emulator.testutil.MemoryNode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class MassStorageTest {
     private static final int BLOCKS = 256;
 
-    private final MemoryDisk memory = new MemoryDisk(BLOCKS * 512);
+    private final MemoryNode memory = new MemoryNode(BLOCKS * 512, false);
     private MassStorage device;
     private int nextTag = 1;
 

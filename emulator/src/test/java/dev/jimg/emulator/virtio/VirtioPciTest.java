@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jimg.emulator.memory.AddressSpace;
 import dev.jimg.emulator.pci.PciTestMachine;
-import dev.jimg.emulator.testutil.MemoryDisk;
+import dev.jimg.emulator.testutil.MemoryNode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -34,7 +34,7 @@ class VirtioPciTest {
     private static final int QUEUE = 8;
 
     private final PciTestMachine machine = new PciTestMachine();
-    private final MemoryDisk disk = new MemoryDisk(1 << 20);
+    private final MemoryNode disk = new MemoryNode(1 << 20, false);
     private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
     private AddressSpace bus;
     private final Map<Integer, Long> structures = new HashMap<>();
@@ -44,7 +44,7 @@ class VirtioPciTest {
     @BeforeEach
     void plugDevice() throws Exception {
         VirtioBlk blk = new VirtioBlk(disk, "serial-1", false, false, VirtioBlk.WorkTracker.NONE, warnings::add);
-        machine.plug(SLOT, new VirtioPci(blk, warnings::add));
+        machine.plug(SLOT, new VirtioPci(blk, false, warnings::add));
         bus = machine.bus();
         new Random(5).nextBytes(disk.data());
     }

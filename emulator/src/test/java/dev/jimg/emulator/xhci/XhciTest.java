@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jimg.emulator.pci.PciConfigSpace;
 import dev.jimg.emulator.pci.PciTestMachine;
 import dev.jimg.emulator.scsi.ScsiDisk;
-import dev.jimg.emulator.testutil.MemoryDisk;
+import dev.jimg.emulator.testutil.MemoryNode;
 import dev.jimg.emulator.usb.Descriptors;
 import dev.jimg.emulator.usb.MassStorage;
 import dev.jimg.emulator.usb.SetupPacket;
@@ -40,7 +40,7 @@ class XhciTest {
     static final int BLOCKS = 512;
 
     final PciTestMachine machine = new PciTestMachine();
-    final MemoryDisk memory = new MemoryDisk(BLOCKS * 512);
+    final MemoryNode memory = new MemoryNode(BLOCKS * 512, false);
     final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
     XhciDriver driver;
     int nextTag = 1;
@@ -193,7 +193,7 @@ class XhciTest {
         long td2 = driver.bulk(slot, BULK_IN, second, 4096);
         driver.doorbell(slot, BULK_IN);
         PciTestMachine.await("the device to claim TD 1", java.time.Duration.ofSeconds(5),
-                () -> memory.log().contains("read@32768+4096"));
+                () -> List.copyOf(memory.log).contains("read 32768 4096"));
 
         long stop = driver.issue(0, 0, 15 << 10 | slot << 24 | BULK_IN << 16);
         Thread.sleep(100);
@@ -209,7 +209,7 @@ class XhciTest {
         assertArrayEquals(blocks(64, 8), driver.memory(first, 4096));
         assertEquals(Endpoint.State.STOPPED.ordinal(), driver.endpointState(slot, BULK_IN));
         assertEquals(td2 | 1, driver.endpointDequeue(slot, BULK_IN), "the ring stopped on TD 2, which never ran");
-        assertEquals(List.of("read@32768+4096"), memory.log().stream().filter(l -> l.startsWith("read")).toList());
+        assertEquals(List.of("read 32768 4096"), List.copyOf(memory.log).stream().filter(l -> l.startsWith("read ")).toList());
 
         driver.doorbell(slot, BULK_IN);
         Trb resumed = driver.transferEvent(slot, BULK_IN);
@@ -368,7 +368,7 @@ class XhciTest {
         driver.bulk(slot, BULK_IN, XhciDriver.DATA, 4096);
         driver.doorbell(slot, BULK_IN);
         PciTestMachine.await("the device to claim the TD", java.time.Duration.ofSeconds(5),
-                () -> memory.log().contains("read@0+4096"));
+                () -> List.copyOf(memory.log).contains("read 0 4096"));
 
         driver.setReg(XhciController.USBCMD, XhciController.CMD_HCRST);
         assertTrue((driver.reg(XhciController.USBSTS) & XhciController.STS_CNR) != 0, "not ready while DMA is pending");

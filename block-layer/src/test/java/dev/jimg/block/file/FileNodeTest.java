@@ -1,0 +1,152 @@
+package dev.jimg.block.file;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.common.jimfs.Configuration;
+import com.google.common.jimfs.Jimfs;
+import dev.jimg.block.Extent;
+import dev.jimg.block.ImageException;
+import dev.jimg.block.OpenOptions;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.FileSystem;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileNodeTest {
+    private static final int MiB = 1 << 20;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void usesNativeCallsOnTheHostFileSystem() throws IOException {
+        try (FileNode node = FileNode.create(dir.resolve("a"), "a")) {
+            assertTrue(node.isNative(), "native calls should be available on Linux");
+        }
+    }
+
+    @Test
+    void reportsHolesAsZeroAndWrittenBlocksAsData() throws IOException {
+        try (FileNode node = FileNode.create(dir.resolve("sparse"), "sparse")) {
+            node.resize(8L * MiB);
+            node.write(4L * MiB, ByteBuffer.wrap(filled(MiB, 7)));
+            Extent hole = node.blockStatus(0, 8L * MiB);
+            assertTrue(hole.isZero() && !hole.isData(), "leading hole: " + hole);
+            assertEquals(4L * MiB, hole.length());
+            Extent data = node.blockStatus(4L * MiB, 4L * MiB);
+            assertTrue(data.isData(), "written range: " + data);
+            assertEquals(MiB, data.length());
+            assertEquals(4L * MiB, data.hostOffset());
+            Extent tail = node.blockStatus(5L * MiB, 3L * MiB);
+            assertTrue(tail.isZero());
+            assertEquals(3L * MiB, tail.length());
+        }
+    }
+
+    @Test
+    void punchesHolesThatReadAsZeroesAndFreeSpace() throws IOException {
+        Path p = dir.resolve("punch");
+        try (FileNode node = FileNode.create(p, "punch")) {
+            node.write(0, ByteBuffer.wrap(filled(4 * MiB, 3)));
+            node.flush();
+            long before = node.allocatedBytes();
+            node.writeZeroes(MiB, 2L * MiB, true);
+            assertEquals(before - 2L * MiB, node.allocatedBytes());
+            assertEquals(4L * MiB, node.size());
+            ByteBuffer back = ByteBuffer.allocate(4 * MiB);
+            node.read(0, back);
+            byte[] expected = filled(4 * MiB, 3);
+            Arrays.fill(expected, MiB, 3 * MiB, (byte) 0);
+            assertArrayEquals(expected, back.array());
+            assertTrue(node.blockStatus(MiB, MiB).isZero());
+        }
+    }
+
+    @Test
+    void writeZeroesWithoutUnmapKeepsTheRangeAllocated() throws IOException {
+        try (FileNode node = FileNode.create(dir.resolve("zr"), "zr")) {
+            node.write(0, ByteBuffer.wrap(filled(MiB, 9)));
+            node.writeZeroes(0, MiB, false);
+            ByteBuffer back = ByteBuffer.allocate(MiB);
+            node.read(0, back);
+            assertArrayEquals(new byte[MiB], back.array());
+        }
+    }
+
+    @Test
+    void readsZeroesPastTheEndOfTheFile() throws IOException {
+        try (FileNode node = FileNode.create(dir.resolve("short"), "short")) {
+            node.write(0, ByteBuffer.wrap(filled(100, 1)));
+            ByteBuffer back = ByteBuffer.allocate(200);
+            node.read(0, back);
+            byte[] expected = new byte[200];
+            Arrays.fill(expected, 0, 100, (byte) 1);
+            assertArrayEquals(expected, back.array());
+        }
+    }
+
+    @Test
+    void growingLeavesAHoleNotWrittenBlocks() throws IOException {
+        try (FileNode node = FileNode.create(dir.resolve("grow"), "grow")) {
+            node.resize(64L * MiB);
+            assertEquals(64L * MiB, node.size());
+            assertTrue(node.allocatedBytes() < MiB, "allocated " + node.allocatedBytes());
+        }
+    }
+
+    @Test
+    void refusesWritesWhenOpenedReadOnly() throws IOException {
+        Path p = dir.resolve("ro");
+        Files.write(p, new byte[512]);
+        try (FileNode node = FileNode.open(p, "ro", OpenOptions.readOnlyDefaults())) {
+            ImageException e = assertThrows(ImageException.class, () -> node.write(0, ByteBuffer.allocate(1)));
+            assertTrue(e.getMessage().contains("read-only"), e.getMessage());
+        }
+    }
+
+    @Test
+    void namesAMissingFileInItsError() {
+        ImageException e = assertThrows(ImageException.class,
+                () -> FileNode.open(dir.resolve("nope"), "nope", OpenOptions.defaults()));
+        assertEquals("Could not open 'nope': No such file or directory", e.getMessage());
+        assertEquals("nope", e.file());
+    }
+
+    @Test
+    void fallsBackToPlainJavaOnAnInMemoryFileSystem() throws IOException {
+        try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix())) {
+            Path p = fs.getPath("/img");
+            try (FileNode node = FileNode.create(p, "img")) {
+                assertFalse(node.isNative());
+                node.resize(MiB);
+                node.write(4096, ByteBuffer.wrap(filled(4096, 5)));
+                node.writeZeroes(4096, 2048, true);
+                node.discard(0, 4096);
+                node.flush();
+                Extent e = node.blockStatus(0, MiB);
+                assertTrue(e.isData(), "without SEEK_DATA everything is data: " + e);
+                assertEquals(MiB, e.length());
+                ByteBuffer back = ByteBuffer.allocate(4096);
+                node.read(4096, back);
+                byte[] expected = filled(4096, 5);
+                Arrays.fill(expected, 0, 2048, (byte) 0);
+                assertArrayEquals(expected, back.array());
+                assertEquals(MiB, node.allocatedBytes());
+            }
+        }
+    }
+
+    private static byte[] filled(int n, int value) {
+        byte[] b = new byte[n];
+        Arrays.fill(b, (byte) value);
+        return b;
+    }
+}

@@ -1,0 +1,164 @@
+package dev.jimg.block.testing;
+
+import dev.jimg.block.BlockNode;
+import dev.jimg.block.Extent;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * A protocol node that models a disk losing power. It wraps a node (what the running program
+ * sees) and keeps beside it what has reached stable storage: writes since the last flush are
+ * pending, a flush makes them durable. After the {@code cutAfter}-th write the power is cut:
+ * the program keeps running against the wrapped node, but nothing more reaches the disk.
+ * {@link #crashImage} then gives the disk's contents, with each pending write kept or lost at
+ * random — the states a crash can leave.
+ */
+public final class FaultInjectingNode implements BlockNode {
+    private final BlockNode inner;
+    private final MemoryFileNode durable;
+    private final long cutAfter;
+    private long writes;
+    private long flushes;
+    private boolean powerCut;
+
+    /** A pending operation, replayable onto a node. */
+    private interface Op {
+        void apply(BlockNode node) throws IOException;
+    }
+
+    private final List<Op> pendingOps = new ArrayList<>();
+
+    /**
+     * @param inner    the node the program reads and writes; its current contents are the disk's
+     * @param cutAfter writes that reach the disk (or may, until flushed) before the power is cut;
+     *                 {@code Long.MAX_VALUE} for never
+     */
+    public FaultInjectingNode(BlockNode inner, long cutAfter) throws IOException {
+        this.inner = inner;
+        this.cutAfter = cutAfter;
+        ByteBuffer all = ByteBuffer.allocate((int) inner.size());
+        inner.read(0, all);
+        this.durable = new MemoryFileNode(inner.filename() + "#disk", all.array());
+    }
+
+    public synchronized long writes() {
+        return writes;
+    }
+
+    public synchronized long flushes() {
+        return flushes;
+    }
+
+    public synchronized boolean powerCut() {
+        return powerCut;
+    }
+
+    /**
+     * The disk after the crash: durable contents plus each pending write with probability 1/2
+     * (in order), chosen by {@code random}.
+     */
+    public synchronized byte[] crashImage(Random random) throws IOException {
+        MemoryFileNode disk = new MemoryFileNode("crash", durable.contents());
+        for (Op op : pendingOps) {
+            if (random.nextBoolean()) {
+                op.apply(disk);
+            }
+        }
+        return disk.contents();
+    }
+
+    private synchronized void record(Op op) {
+        if (powerCut) {
+            return;
+        }
+        writes++;
+        pendingOps.add(op);
+        if (writes >= cutAfter) {
+            powerCut = true;
+        }
+    }
+
+    @Override
+    public String formatName() {
+        return inner.formatName();
+    }
+
+    @Override
+    public String filename() {
+        return inner.filename();
+    }
+
+    @Override
+    public long size() throws IOException {
+        return inner.size();
+    }
+
+    @Override
+    public boolean isReadOnly() {
+        return inner.isReadOnly();
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) throws IOException {
+        inner.read(offset, dst);
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src) throws IOException {
+        byte[] copy = new byte[src.remaining()];
+        src.duplicate().get(copy);
+        inner.write(offset, src);
+        record(node -> node.write(offset, ByteBuffer.wrap(copy)));
+    }
+
+    @Override
+    public void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
+        inner.writeZeroes(offset, length, mayUnmap);
+        record(node -> node.writeZeroes(offset, length, mayUnmap));
+    }
+
+    @Override
+    public void discard(long offset, long length) throws IOException {
+        inner.discard(offset, length);
+        record(node -> node.discard(offset, length));
+    }
+
+    @Override
+    public void flush() throws IOException {
+        inner.flush();
+        synchronized (this) {
+            flushes++;
+            if (powerCut) {
+                return;
+            }
+            for (Op op : pendingOps) {
+                op.apply(durable);
+            }
+            pendingOps.clear();
+        }
+    }
+
+    @Override
+    public void resize(long newSize) throws IOException {
+        inner.resize(newSize);
+        record(node -> node.resize(newSize));
+    }
+
+    @Override
+    public Extent blockStatus(long offset, long length) throws IOException {
+        return inner.blockStatus(offset, length);
+    }
+
+    @Override
+    public boolean hasZeroInit() {
+        return inner.hasZeroInit();
+    }
+
+    @Override
+    public void close() throws IOException {
+        inner.close();
+    }
+}

@@ -1,0 +1,36 @@
+package dev.jimg.block.util;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.jimg.block.ImageException;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class SizesTest {
+    @ParameterizedTest
+    @CsvSource({"512,512", "64k,65536", "64K,65536", "1M,1048576", "1.5G,1610612736", "2T,2199023255552",
+            "0,0", "1b,1", "8E,-1", "abc,-1", "1.5,-1", "-1,-1", "'',-1", "1MB,-1"})
+    void parsesQemuSizes(String text, long expected) {
+        assertEquals(expected, Sizes.tryParse(text));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"0,0 B", "512,512 B", "1000,0.977 KiB", "200704,196 KiB", "1048576,1 MiB", "1073741824,1 GiB",
+            "1610612736,1.5 GiB", "136365211648,127 GiB", "1023,0.999 KiB", "1048575,1 MiB"})
+    void printsSizesAsQemuDoes(long bytes, String expected) {
+        assertEquals(expected, Sizes.toHuman(bytes));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"999.5,1e+03", "12.345,12.3", "0.0001234,0.000123", "123456,1.23e+05"})
+    void formatsLikePrintfPercentG(double value, String expected) {
+        assertEquals(expected, Sizes.formatThreeSignificant(value));
+    }
+
+    @org.junit.jupiter.api.Test
+    void refusesABadImageSizeWithQemusHint() {
+        ImageException e = assertThrows(ImageException.class, () -> Sizes.parseImageSize("12Q"));
+        assertEquals(true, e.getMessage().startsWith("Invalid image size specified."));
+    }
+}

@@ -1,0 +1,31 @@
+package dev.jimg.block.util;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import org.junit.jupiter.api.Test;
+
+class ZeroDetectorTest {
+    @Test
+    void findsASingleNonZeroByteAnywhereInALargeBuffer() {
+        int size = 3 * 65536 + 123;
+        for (int at : new int[] {0, 7, 65535, 65536, size - 1}) {
+            ByteBuffer b = ByteBuffer.allocateDirect(size);
+            assertTrue(ZeroDetector.isZero(b));
+            b.put(at, (byte) 1);
+            assertFalse(ZeroDetector.isZero(b), "byte at " + at);
+            assertTrue(at == 0 || ZeroDetector.isZero(b, 0, at), "prefix before " + at);
+        }
+    }
+
+    @Test
+    void measuresRunsOfZeroAndDataSectors() {
+        ByteBuffer b = ByteBuffer.allocate(4096);
+        b.put(1024, (byte) 9);
+        assertEquals(1024, ZeroDetector.runLength(b, 0, 4096, 512, true));
+        assertEquals(512, ZeroDetector.runLength(b, 1024, 3072, 512, false));
+        assertEquals(2560, ZeroDetector.runLength(b, 1536, 2560, 512, true));
+    }
+}

@@ -1,0 +1,126 @@
+package dev.jimg.cli;
+
+import dev.jimg.block.ImageException;
+import dev.jimg.block.file.FileNode;
+import dev.jimg.cli.verbs.Verbs;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.function.Supplier;
+import picocli.CommandLine;
+
+/**
+ * The {@code jimg} command. Only the verb that was asked for is built and parsed: start-up time is
+ * part of the product (qemu-img answers {@code info} in milliseconds), so nothing is loaded for
+ * the other verbs.
+ */
+public final class Main {
+    static final String VERSION = "jimg 0.1.0 (qemu-img 7.2 compatible)";
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false,
+                StandardCharsets.UTF_8);
+        PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true,
+                StandardCharsets.UTF_8);
+        int code = run(args, new CliContext(out, err));
+        out.flush();
+        err.flush();
+        System.exit(code);
+    }
+
+    /** Runs one command line and returns its exit code; never throws. */
+    public static int run(String[] args, CliContext ctx) {
+        int i = 0;
+        while (i < args.length && args[i].startsWith("-")) {
+            switch (args[i]) {
+                case "-h", "--help" -> {
+                    Verbs.printOverview(ctx.out());
+                    return 0;
+                }
+                case "-V", "--version" -> {
+                    ctx.out().println(VERSION);
+                    return 0;
+                }
+                case "--debug" -> ctx.setDebug(true);
+                case "--allow-external-paths" -> ctx.setAllowExternalPaths(true);
+                case "-T", "--trace" -> i++; // qemu's tracing has no counterpart; accepted and ignored
+                default -> {
+                    ctx.error("unrecognized option '" + args[i] + "'");
+                    ctx.err().println("Try 'jimg --help' for more information");
+                    return 1;
+                }
+            }
+            i++;
+        }
+        if (i >= args.length) {
+            ctx.error("Not enough arguments");
+            ctx.err().println("Try 'jimg --help' for more information");
+            return 1;
+        }
+        String verb = args[i];
+        Supplier<Object> factory = Verbs.find(verb, ctx);
+        if (factory != null) {
+            // The FFM linkage costs tens of milliseconds; set it up on the second core while the
+            // command line is parsed.
+            Thread.ofPlatform().daemon().name("native-warm-up").start(FileNode::warmUpNativeAccess);
+        }
+        if (factory == null) {
+            ctx.error("Command not found: " + verb);
+            return 1;
+        }
+        String[] rest = Arrays.copyOfRange(args, i + 1, args.length);
+        Object command = factory.get();
+        if (command instanceof PreparesArguments p) {
+            rest = p.prepare(rest);
+        }
+        return execute(command, rest, ctx);
+    }
+
+    private static int execute(Object command, String[] args, CliContext ctx) {
+        CommandLine cl = new CommandLine(command);
+        cl.setOut(new java.io.PrintWriter(ctx.out(), true));
+        cl.setErr(new java.io.PrintWriter(ctx.err(), true));
+        cl.setParameterExceptionHandler((ex, a) -> {
+            ctx.error(ex.getMessage());
+            ctx.err().println("Try 'jimg " + ex.getCommandLine().getCommandName() + " --help' for more information");
+            return 1;
+        });
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> handle(ex, ctx));
+        return cl.execute(args);
+    }
+
+    /** Maps a failure to qemu-img's one-line message and exit code 1. */
+    static int handle(Exception ex, CliContext ctx) {
+        if (ex instanceof ImageException ie) {
+            ctx.error(ie.file() != null ? ie.file() + ": " + ie.getMessage() : ie.getMessage());
+        } else if (ex instanceof IOException io) {
+            ctx.error(describe(io));
+        } else {
+            ctx.error("internal error: " + ex);
+            if (!ctx.debug()) {
+                ctx.err().println("(run with --debug for the stack trace)");
+            }
+        }
+        if (ctx.debug()) {
+            ex.printStackTrace(ctx.err());
+        }
+        return 1;
+    }
+
+    private static String describe(IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException n) {
+            return n.getFile() + ": No such file or directory";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException a) {
+            return a.getFile() + ": Permission denied";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
+            return f.getFile() + ": " + (f.getReason() != null ? f.getReason() : f.getClass().getSimpleName());
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+}

@@ -1,0 +1,32 @@
+package dev.jimg.cli.convert;
+
+import dev.jimg.block.BlockNode;
+import dev.jimg.block.CompressedWrites;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/** One write {@link Converter} prepared and issues when it is the item's turn. */
+sealed interface Write {
+    void apply(BlockNode target) throws IOException;
+
+    record Data(long offset, ByteBuffer data) implements Write {
+        @Override
+        public void apply(BlockNode target) throws IOException {
+            target.write(offset, data.duplicate());
+        }
+    }
+
+    record Zero(long offset, long length, boolean mayUnmap) implements Write {
+        @Override
+        public void apply(BlockNode target) throws IOException {
+            target.writeZeroes(offset, length, mayUnmap);
+        }
+    }
+
+    record Compressed(CompressedWrites target, long offset, byte[] bytes) implements Write {
+        @Override
+        public void apply(BlockNode node) throws IOException {
+            target.writeCompressed(offset, bytes);
+        }
+    }
+}

@@ -1,0 +1,8 @@
+/** The jimg command line. */
+module dev.jimg.cli {
+    requires dev.jimg.block;
+    requires dev.jimg.formats;
+    requires info.picocli;
+
+    opens dev.jimg.cli.verbs to info.picocli;
+}

@@ -1,0 +1,153 @@
+package dev.jimg.formats.raw;
+
+import dev.jimg.block.BlockNode;
+import dev.jimg.block.Extent;
+import dev.jimg.block.ImageException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+/**
+ * An open raw image: a window {@code [offset, offset + size)} of its file (the whole file unless
+ * the {@code offset}/{@code size} open options say otherwise, as for a disk inside an OVA).
+ */
+final class RawNode implements BlockNode {
+    private static final int SECTOR = 512;
+
+    private final BlockNode file;
+    private final long offset;
+    /** Fixed size, or -1 to follow the file's length. */
+    private final long fixedSize;
+    /** Non-null when the format was probed: writes must not turn sector 0 into another format. */
+    private final Predicate<byte[]> probesAsOtherFormat;
+
+    RawNode(BlockNode file, long offset, long fixedSize, Predicate<byte[]> probesAsOtherFormat) {
+        this.file = file;
+        this.offset = offset;
+        this.fixedSize = fixedSize;
+        this.probesAsOtherFormat = probesAsOtherFormat;
+    }
+
+    @Override
+    public String formatName() {
+        return RawDriver.NAME;
+    }
+
+    @Override
+    public String filename() {
+        return file.filename();
+    }
+
+    @Override
+    public long size() throws IOException {
+        return fixedSize >= 0 ? fixedSize : file.size() - offset;
+    }
+
+    @Override
+    public boolean isReadOnly() {
+        return file.isReadOnly();
+    }
+
+    @Override
+    public void read(long pos, ByteBuffer dst) throws IOException {
+        checkRange(pos, dst.remaining());
+        file.read(offset + pos, dst);
+    }
+
+    @Override
+    public void write(long pos, ByteBuffer src) throws IOException {
+        checkWritable();
+        checkRange(pos, src.remaining());
+        if (probesAsOtherFormat != null && pos < SECTOR) {
+            guardSectorZero(pos, src);
+        }
+        file.write(offset + pos, src);
+    }
+
+    /**
+     * QEMU's rule for probed raw images: a write that would make sector 0 look like another
+     * format is refused, or the next open would trust a header the guest wrote.
+     */
+    private void guardSectorZero(long pos, ByteBuffer src) throws IOException {
+        ByteBuffer sector = ByteBuffer.allocate(SECTOR);
+        file.read(offset, sector);
+        byte[] bytes = sector.array();
+        int n = (int) Math.min(src.remaining(), SECTOR - pos);
+        src.duplicate().get(bytes, (int) pos, n);
+        if (probesAsOtherFormat.test(bytes)) {
+            throw new ImageException(filename(), "Operation not permitted: the write would change the format"
+                    + " probed from sector 0; specify the 'raw' format explicitly to allow it");
+        }
+    }
+
+    @Override
+    public void writeZeroes(long pos, long length, boolean mayUnmap) throws IOException {
+        checkWritable();
+        checkRange(pos, length);
+        file.writeZeroes(offset + pos, length, mayUnmap);
+    }
+
+    @Override
+    public void discard(long pos, long length) throws IOException {
+        checkWritable();
+        checkRange(pos, length);
+        file.discard(offset + pos, length);
+    }
+
+    @Override
+    public void flush() throws IOException {
+        file.flush();
+    }
+
+    @Override
+    public void resize(long newSize) throws IOException {
+        checkWritable();
+        if (offset != 0 || fixedSize >= 0) {
+            throw new ImageException(filename(), "Cannot resize a raw image opened with offset or size options");
+        }
+        file.resize(newSize);
+    }
+
+    /** The file's own status, shifted into guest offsets. */
+    @Override
+    public Extent blockStatus(long pos, long length) throws IOException {
+        long size = size();
+        if (pos < 0 || length <= 0 || pos >= size) {
+            throw new IllegalArgumentException(filename() + ": block status of " + pos + "+" + length
+                    + " outside image of " + size + " bytes");
+        }
+        long len = Math.min(length, size - pos);
+        Extent e = file.blockStatus(offset + pos, len);
+        return new Extent(pos, e.length(), e.flags(), e.hasHostOffset() ? e.hostOffset() : -1, e.hostFile(), 0);
+    }
+
+    @Override
+    public Optional<BlockNode> file() {
+        return Optional.of(file);
+    }
+
+    @Override
+    public boolean hasZeroInit() {
+        return file.hasZeroInit();
+    }
+
+    @Override
+    public void close() throws IOException {
+        file.close();
+    }
+
+    private void checkWritable() {
+        if (isReadOnly()) {
+            throw new ImageException(filename(), "Cannot write: the image is open read-only");
+        }
+    }
+
+    private void checkRange(long pos, long length) throws IOException {
+        long size = size();
+        if (pos < 0 || length < 0 || pos > size - length) {
+            throw new ImageException(filename(), "Request at offset " + pos + " of " + length
+                    + " bytes is beyond the end of the image (" + size + " bytes)");
+        }
+    }
+}

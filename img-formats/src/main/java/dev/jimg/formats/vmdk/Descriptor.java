@@ -1,0 +1,236 @@
+package dev.jimg.formats.vmdk;
+
+import dev.jimg.block.CorruptImageException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The VMDK text descriptor: header keys, extent lines and the disk database, as specified in
+ * VMware's "Virtual Disk Format 5.0" (section "The Descriptor File"), e.g.
+ * <pre>
+ * # Disk DescriptorFile
+ * version=1
+ * CID=c48ee3f6
+ * parentCID=ffffffff
+ * createType="monolithicSparse"
+ *
+ * # Extent description
+ * RW 20480 SPARSE "disk.vmdk"
+ * RW 4192256 FLAT "disk-flat.vmdk" 0
+ *
+ * # The Disk Data Base
+ * #DDB
+ * ddb.adapterType = "ide"
+ * </pre>
+ * Parsing keeps what jimg does not interpret (other keys, the disk database) so that rewriting a
+ * descriptor — a new CID after the first write — changes only what it must.
+ */
+final class Descriptor {
+    /** Descriptors are a few hundred bytes; anything larger than this is not one. */
+    static final int MAX_BYTES = 1 << 20;
+    /** More extents than this is not a disk but an attempt to exhaust file handles. */
+    static final int MAX_EXTENTS = 4096;
+    static final long NO_PARENT = 0xffffffffL;
+
+    private static final Pattern EXTENT = Pattern.compile(
+            "^(RW|RDONLY|NOACCESS)\\s+(\\d+)\\s+(\\S+)(?:\\s+\"([^\"]*)\"(?:\\s+(\\d+))?)?\\s*(?:#.*)?$");
+    private static final Pattern KEY_VALUE = Pattern.compile("^\\s*([A-Za-z0-9_.]+)\\s*=\\s*(.*?)\\s*$");
+
+    /** One extent line: access, size in sectors, type, file and (for flat extents) start sector. */
+    record ExtentLine(String access, long sectors, String type, String fileName, long offset) {
+        String render() {
+            StringBuilder b = new StringBuilder(access).append(' ').append(sectors).append(' ').append(type);
+            if (fileName != null) {
+                b.append(" \"").append(fileName).append('"');
+                if (type.equals("FLAT") || offset != 0) {
+                    b.append(' ').append(offset);
+                }
+            }
+            return b.toString();
+        }
+    }
+
+    /** The header keys in order (version, CID, parentCID, createType, parentFileNameHint, …). */
+    private final LinkedHashMap<String, String> header;
+    private final List<ExtentLine> extents;
+    /** The disk database lines ({@code ddb.key = "value"}), in order. */
+    private final LinkedHashMap<String, String> ddb;
+
+    Descriptor(LinkedHashMap<String, String> header, List<ExtentLine> extents, LinkedHashMap<String, String> ddb) {
+        this.header = header;
+        this.extents = List.copyOf(extents);
+        this.ddb = ddb;
+    }
+
+    /** Whether {@code head} looks like a descriptor: its first meaningful line is {@code version=1|2|3}. */
+    static boolean looksLikeDescriptor(byte[] head) {
+        String text = new String(head, StandardCharsets.ISO_8859_1);
+        for (String raw : text.split("\n", 64)) {
+            String line = raw.strip();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            return line.matches("version\\s*=\\s*[123]");
+        }
+        return false;
+    }
+
+    static Descriptor parse(byte[] bytes, String where) {
+        if (bytes.length > MAX_BYTES) {
+            throw new CorruptImageException("VMDK descriptor in " + where + " is " + bytes.length
+                    + " bytes, more than the " + MAX_BYTES + " a descriptor may have");
+        }
+        int end = 0;
+        while (end < bytes.length && bytes[end] != 0) {
+            end++;
+        }
+        String text = new String(bytes, 0, end, StandardCharsets.UTF_8);
+        LinkedHashMap<String, String> header = new LinkedHashMap<>();
+        LinkedHashMap<String, String> ddb = new LinkedHashMap<>();
+        List<ExtentLine> extents = new ArrayList<>();
+        int lineNo = 0;
+        for (String raw : text.split("\r?\n")) {
+            lineNo++;
+            String line = raw.strip();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            Matcher ext = EXTENT.matcher(line);
+            if (ext.matches()) {
+                extents.add(extentLine(ext, line, where));
+                if (extents.size() > MAX_EXTENTS) {
+                    throw new CorruptImageException("VMDK descriptor in " + where + " has more than " + MAX_EXTENTS
+                            + " extents");
+                }
+                continue;
+            }
+            if (line.matches("^(RW|RDONLY|NOACCESS)\\s.*")) {
+                throw new CorruptImageException("Invalid extent line in the VMDK descriptor of " + where + ": " + line);
+            }
+            Matcher kv = KEY_VALUE.matcher(line);
+            if (!kv.matches()) {
+                throw new CorruptImageException("Invalid line " + lineNo + " in the VMDK descriptor of " + where
+                        + ": " + line);
+            }
+            String key = kv.group(1);
+            String value = unquote(kv.group(2));
+            if (key.startsWith("ddb.")) {
+                ddb.put(key, value);
+            } else {
+                header.put(key, value);
+            }
+        }
+        String version = header.get("version");
+        if (version == null || !version.matches("[123]")) {
+            throw new CorruptImageException("The VMDK descriptor of " + where + " has no version=1, 2 or 3 line");
+        }
+        return new Descriptor(header, extents, ddb);
+    }
+
+    private static ExtentLine extentLine(Matcher m, String line, String where) {
+        long sectors;
+        long offset;
+        try {
+            sectors = Long.parseLong(m.group(2));
+            offset = m.group(5) == null ? 0 : Long.parseLong(m.group(5));
+        } catch (NumberFormatException e) {
+            throw new CorruptImageException("Invalid extent line in the VMDK descriptor of " + where + ": " + line);
+        }
+        String type = m.group(3).toUpperCase(Locale.ROOT);
+        if (sectors <= 0 || sectors > Long.MAX_VALUE / 1024 || offset > Long.MAX_VALUE / 1024) {
+            throw new CorruptImageException("Invalid extent size in the VMDK descriptor of " + where + ": " + line);
+        }
+        if (m.group(4) == null && !type.equals("ZERO")) {
+            throw new CorruptImageException("Extent of type " + type + " names no file in the VMDK descriptor of "
+                    + where + ": " + line);
+        }
+        return new ExtentLine(m.group(1), sectors, type, m.group(4), offset);
+    }
+
+    private static String unquote(String v) {
+        if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
+            return v.substring(1, v.length() - 1);
+        }
+        return v;
+    }
+
+    List<ExtentLine> extents() {
+        return extents;
+    }
+
+    Optional<String> get(String key) {
+        return Optional.ofNullable(header.get(key));
+    }
+
+    String createType() {
+        return header.getOrDefault("createType", "");
+    }
+
+    long cid() {
+        return parseCid("CID", 0);
+    }
+
+    long parentCid() {
+        return parseCid("parentCID", NO_PARENT);
+    }
+
+    private long parseCid(String key, long fallback) {
+        String v = header.get(key);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Long.parseUnsignedLong(v.strip(), 16) & 0xffffffffL;
+        } catch (NumberFormatException e) {
+            throw new CorruptImageException("Invalid " + key + " '" + v + "' in the VMDK descriptor");
+        }
+    }
+
+    Optional<String> parentFileNameHint() {
+        return Optional.ofNullable(header.get("parentFileNameHint")).filter(s -> !s.isEmpty());
+    }
+
+    Map<String, String> ddb() {
+        return ddb;
+    }
+
+    /** A copy with header key {@code key} set (appended if new). */
+    Descriptor with(String key, String value) {
+        LinkedHashMap<String, String> h = new LinkedHashMap<>(header);
+        if (value == null) {
+            h.remove(key);
+        } else {
+            h.put(key, value);
+        }
+        return new Descriptor(h, extents, ddb);
+    }
+
+    Descriptor withCid(long cid) {
+        return with("CID", String.format("%08x", cid));
+    }
+
+    /** The descriptor as qemu-img and VMware write it. */
+    String render() {
+        StringBuilder b = new StringBuilder("# Disk DescriptorFile\n");
+        for (Map.Entry<String, String> e : header.entrySet()) {
+            boolean quoted = e.getKey().equals("createType") || e.getKey().equals("parentFileNameHint");
+            b.append(e.getKey()).append('=').append(quoted ? "\"" + e.getValue() + "\"" : e.getValue()).append('\n');
+        }
+        b.append("\n# Extent description\n");
+        for (ExtentLine x : extents) {
+            b.append(x.render()).append('\n');
+        }
+        b.append("\n# The Disk Data Base\n#DDB\n\n");
+        for (Map.Entry<String, String> e : ddb.entrySet()) {
+            b.append(e.getKey()).append(" = \"").append(e.getValue()).append("\"\n");
+        }
+        return b.toString();
+    }
+}
