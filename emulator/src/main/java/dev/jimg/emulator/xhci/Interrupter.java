@@ -37,7 +37,7 @@ final class Interrupter {
     /** The event ring segment table holds at most 2^ERST Max entries (HCSPARAMS2). */
     static final int ERST_MAX_LOG2 = 4;
     private static final int ERST_ENTRY = 16;
-    /** Linux's default moderation (40 µs) is also the reset value of IMODI, 4000 units of 250 ns = 1 ms. */
+    /** IMODI's reset value (section 5.5.2.2): 4000 units of 250 ns, 1 ms. Linux sets 40 µs. */
     static final int IMODI_DEFAULT = 4000;
 
     private final int index;
