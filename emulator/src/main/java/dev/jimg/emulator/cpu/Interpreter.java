@@ -71,12 +71,13 @@ final class Interpreter {
     private long runInner(long limit) {
         final Hart h = this.h;
         final long[] x = h.x;
-        final byte[] ram = mmu.ramData();
         final Tlb d = mmu.data;
         final long[] rTag = d.readTag;
         final long[] rAdd = d.readAddend;
         final long[] wTag = d.writeTag;
         final long[] wAdd = d.writeAddend;
+        final byte[][] rHost = d.readHost;
+        final byte[][] wHost = d.writeHost;
         final Tlb f = mmu.fetch;
         final long[] fTag = f.fetchTag;
         final CodePage[] fPage = f.fetchPage;
@@ -139,55 +140,55 @@ final class Interpreter {
                     case Op.LB -> {
                         long va = x[rs1] + imm;
                         int i = (int) (va >>> 12) & Tlb.MASK;
-                        x[rd] = rTag[i] == va >>> 12 ? ram[(int) (va + rAdd[i])] : (byte) mmu.load(va, 1);
+                        x[rd] = rTag[i] == va >>> 12 ? rHost[i][(int) (va + rAdd[i])] : (byte) mmu.load(va, 1);
                         pc += len;
                     }
                     case Op.LBU -> {
                         long va = x[rs1] + imm;
                         int i = (int) (va >>> 12) & Tlb.MASK;
-                        x[rd] = rTag[i] == va >>> 12 ? ram[(int) (va + rAdd[i])] & 0xffL : mmu.load(va, 1);
+                        x[rd] = rTag[i] == va >>> 12 ? rHost[i][(int) (va + rAdd[i])] & 0xffL : mmu.load(va, 1);
                         pc += len;
                     }
                     case Op.LH -> {
                         long va = x[rs1] + imm;
                         int i = (int) (va >>> 12) & Tlb.MASK;
                         x[rd] = rTag[i] == va >>> 12 && (va & 0xfff) <= 0xffe
-                                ? (short) I16.get(ram, (int) (va + rAdd[i])) : (short) mmu.load(va, 2);
+                                ? (short) I16.get(rHost[i], (int) (va + rAdd[i])) : (short) mmu.load(va, 2);
                         pc += len;
                     }
                     case Op.LHU -> {
                         long va = x[rs1] + imm;
                         int i = (int) (va >>> 12) & Tlb.MASK;
                         x[rd] = rTag[i] == va >>> 12 && (va & 0xfff) <= 0xffe
-                                ? (short) I16.get(ram, (int) (va + rAdd[i])) & 0xffffL : mmu.load(va, 2);
+                                ? (short) I16.get(rHost[i], (int) (va + rAdd[i])) & 0xffffL : mmu.load(va, 2);
                         pc += len;
                     }
                     case Op.LW -> {
                         long va = x[rs1] + imm;
                         int i = (int) (va >>> 12) & Tlb.MASK;
                         x[rd] = rTag[i] == va >>> 12 && (va & 0xfff) <= 0xffc
-                                ? (int) I32.get(ram, (int) (va + rAdd[i])) : (int) mmu.load(va, 4);
+                                ? (int) I32.get(rHost[i], (int) (va + rAdd[i])) : (int) mmu.load(va, 4);
                         pc += len;
                     }
                     case Op.LWU -> {
                         long va = x[rs1] + imm;
                         int i = (int) (va >>> 12) & Tlb.MASK;
                         x[rd] = rTag[i] == va >>> 12 && (va & 0xfff) <= 0xffc
-                                ? (int) I32.get(ram, (int) (va + rAdd[i])) & 0xffff_ffffL : mmu.load(va, 4);
+                                ? (int) I32.get(rHost[i], (int) (va + rAdd[i])) & 0xffff_ffffL : mmu.load(va, 4);
                         pc += len;
                     }
                     case Op.LD -> {
                         long va = x[rs1] + imm;
                         int i = (int) (va >>> 12) & Tlb.MASK;
                         x[rd] = rTag[i] == va >>> 12 && (va & 0xfff) <= 0xff8
-                                ? (long) I64.get(ram, (int) (va + rAdd[i])) : mmu.load(va, 8);
+                                ? (long) I64.get(rHost[i], (int) (va + rAdd[i])) : mmu.load(va, 8);
                         pc += len;
                     }
                     case Op.SB -> {
                         long va = x[rs1] + imm;
                         int i = (int) (va >>> 12) & Tlb.MASK;
                         if (wTag[i] == va >>> 12) {
-                            ram[(int) (va + wAdd[i])] = (byte) x[rs2];
+                            wHost[i][(int) (va + wAdd[i])] = (byte) x[rs2];
                             pc += len;
                         } else {
                             boolean device = mmu.store(va, 1, x[rs2]);
@@ -202,7 +203,7 @@ final class Interpreter {
                         long va = x[rs1] + imm;
                         int i = (int) (va >>> 12) & Tlb.MASK;
                         if (wTag[i] == va >>> 12 && (va & 0xfff) <= 0xffe) {
-                            I16.set(ram, (int) (va + wAdd[i]), (short) x[rs2]);
+                            I16.set(wHost[i], (int) (va + wAdd[i]), (short) x[rs2]);
                             pc += len;
                         } else {
                             boolean device = mmu.store(va, 2, x[rs2]);
@@ -217,7 +218,7 @@ final class Interpreter {
                         long va = x[rs1] + imm;
                         int i = (int) (va >>> 12) & Tlb.MASK;
                         if (wTag[i] == va >>> 12 && (va & 0xfff) <= 0xffc) {
-                            I32.set(ram, (int) (va + wAdd[i]), (int) x[rs2]);
+                            I32.set(wHost[i], (int) (va + wAdd[i]), (int) x[rs2]);
                             pc += len;
                         } else {
                             boolean device = mmu.store(va, 4, x[rs2]);
@@ -232,7 +233,7 @@ final class Interpreter {
                         long va = x[rs1] + imm;
                         int i = (int) (va >>> 12) & Tlb.MASK;
                         if (wTag[i] == va >>> 12 && (va & 0xfff) <= 0xff8) {
-                            I64.set(ram, (int) (va + wAdd[i]), x[rs2]);
+                            I64.set(wHost[i], (int) (va + wAdd[i]), x[rs2]);
                             pc += len;
                         } else {
                             boolean device = mmu.store(va, 8, x[rs2]);
@@ -250,7 +251,7 @@ final class Interpreter {
                         long va = x[rs1] + imm;
                         int i = (int) (va >>> 12) & Tlb.MASK;
                         h.f[rd] = rTag[i] == va >>> 12 && (va & 0xfff) <= 0xff8
-                                ? (long) I64.get(ram, (int) (va + rAdd[i])) : mmu.load(va, 8);
+                                ? (long) I64.get(rHost[i], (int) (va + rAdd[i])) : mmu.load(va, 8);
                         h.mstatus |= Csr.MSTATUS_FS;
                         pc += len;
                     }
@@ -261,7 +262,7 @@ final class Interpreter {
                         long va = x[rs1] + imm;
                         int i = (int) (va >>> 12) & Tlb.MASK;
                         long bits = rTag[i] == va >>> 12 && (va & 0xfff) <= 0xffc
-                                ? (int) I32.get(ram, (int) (va + rAdd[i])) & 0xffff_ffffL : mmu.load(va, 4);
+                                ? (int) I32.get(rHost[i], (int) (va + rAdd[i])) & 0xffff_ffffL : mmu.load(va, 4);
                         h.f[rd] = bits | 0xffff_ffff_0000_0000L;
                         h.mstatus |= Csr.MSTATUS_FS;
                         pc += len;
@@ -273,7 +274,7 @@ final class Interpreter {
                         long va = x[rs1] + imm;
                         int i = (int) (va >>> 12) & Tlb.MASK;
                         if (wTag[i] == va >>> 12 && (va & 0xfff) <= 0xff8) {
-                            I64.set(ram, (int) (va + wAdd[i]), h.f[rs2]);
+                            I64.set(wHost[i], (int) (va + wAdd[i]), h.f[rs2]);
                             pc += len;
                         } else {
                             boolean device = mmu.store(va, 8, h.f[rs2]);
@@ -291,7 +292,7 @@ final class Interpreter {
                         long va = x[rs1] + imm;
                         int i = (int) (va >>> 12) & Tlb.MASK;
                         if (wTag[i] == va >>> 12 && (va & 0xfff) <= 0xffc) {
-                            I32.set(ram, (int) (va + wAdd[i]), (int) h.f[rs2]);
+                            I32.set(wHost[i], (int) (va + wAdd[i]), (int) h.f[rs2]);
                             pc += len;
                         } else {
                             boolean device = mmu.store(va, 4, h.f[rs2]);
@@ -467,7 +468,7 @@ final class Interpreter {
 
     /** Decodes the instruction at {@code pc} and caches it unless it crosses into the next page. */
     private long decode(CodePage page, long pc, int idx) {
-        byte[] mem = page.region().data();
+        byte[] mem = page.chunk();
         int offset = page.base() + (idx << 1);
         int low = (short) I16.get(mem, offset) & 0xffff;
         long w;

@@ -68,10 +68,6 @@ final class Mmu {
         modeChanged();
     }
 
-    byte[] ramData() {
-        return ram.data();
-    }
-
     /** Re-selects the TLB contexts after a change of privilege or mstatus. */
     void modeChanged() {
         long mxr = h.mstatus & MSTATUS_MXR;
@@ -145,8 +141,9 @@ final class Mmu {
         long host = ramPage(bus.find(pa), pa);
         if (host >= 0 && pmp.allows(pa & ~PAGE_OFFSET, PAGE_SIZE, Pmp.R, priv)) {
             int i = (int) (va >>> PAGE_SHIFT) & Tlb.MASK;
+            data.readHost[i] = ram.chunk(host);
+            data.readAddend[i] = RamRegion.inChunk(host) - (va & ~PAGE_OFFSET);
             data.readTag[i] = va >>> PAGE_SHIFT;
-            data.readAddend[i] = host - (va & ~PAGE_OFFSET);
         }
         try {
             return bus.read(pa, size);
@@ -182,8 +179,9 @@ final class Mmu {
         if (host >= 0 && !ram.isCode((int) (host >>> PAGE_SHIFT))
                 && pmp.allows(pa & ~PAGE_OFFSET, PAGE_SIZE, Pmp.W, priv)) {
             int i = (int) (va >>> PAGE_SHIFT) & Tlb.MASK;
+            data.writeHost[i] = ram.chunk(host);
+            data.writeAddend[i] = RamRegion.inChunk(host) - (va & ~PAGE_OFFSET);
             data.writeTag[i] = va >>> PAGE_SHIFT;
-            data.writeAddend[i] = host - (va & ~PAGE_OFFSET);
         }
         try {
             bus.write(pa, size, value);
@@ -281,7 +279,7 @@ final class Mmu {
         }
         long offset = r.offsetOf(pa) & ~PAGE_OFFSET;
         int page = (int) (offset >>> PAGE_SHIFT);
-        CodePage cp = new CodePage(region, (int) offset, region.decodedPage(page));
+        CodePage cp = new CodePage(region.chunk(offset), RamRegion.inChunk(offset), region.decodedPage(page));
         if (region.markCode(page)) {
             flushWrites();
             if (!codeRegions.contains(region)) {

@@ -134,7 +134,8 @@ final class SystemUnit {
         long v;
         if (d.readTag[i] == va >>> 12 && (va & (size - 1)) == 0) {
             int host = (int) (va + d.readAddend[i]);
-            v = size == 4 ? (int) I32.get(mmu.ramData(), host) : (long) I64.get(mmu.ramData(), host);
+            byte[] chunk = d.readHost[i];
+            v = size == 4 ? (int) I32.get(chunk, host) : (long) I64.get(chunk, host);
         } else {
             long pa = mmu.translateReserved(va, size);
             v = mmu.readPhysical(pa, size, va, Trap.LOAD_ACCESS_FAULT);
@@ -154,9 +155,9 @@ final class SystemUnit {
         } else if (d.writeTag[i] == va >>> 12 && (va & (size - 1)) == 0) {
             int host = (int) (va + d.writeAddend[i]);
             if (size == 4) {
-                I32.set(mmu.ramData(), host, (int) value);
+                I32.set(d.writeHost[i], host, (int) value);
             } else {
-                I64.set(mmu.ramData(), host, value);
+                I64.set(d.writeHost[i], host, value);
             }
             h.x[Op.rd(w)] = 0;
         } else {
@@ -176,7 +177,7 @@ final class SystemUnit {
         int i = (int) (va >>> 12) & Tlb.MASK;
         long old;
         if (d.writeTag[i] == va >>> 12 && (va & (size - 1)) == 0) {
-            byte[] ram = mmu.ramData();
+            byte[] ram = d.writeHost[i];
             int host = (int) (va + d.writeAddend[i]);
             if (size == 4) {
                 old = (int) I32.get(ram, host);

@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * A direct-mapped software TLB for one translation context (M, S, S with SUM, U). Read and write
- * entries map a virtual page straight into main RAM: the host array index of a virtual address is
+ * entries map a virtual page straight into main RAM: to the RAM chunk array {@code host} at index
  * {@code va + addend}. Fetch entries map a virtual page to its {@link CodePage}.
  *
  * <p>An entry exists only when the whole page is main RAM, PMP allows the access for the whole
@@ -19,8 +19,10 @@ final class Tlb {
 
     final long[] readTag = new long[SIZE];
     final long[] readAddend = new long[SIZE];
+    final byte[][] readHost = new byte[SIZE][];
     final long[] writeTag = new long[SIZE];
     final long[] writeAddend = new long[SIZE];
+    final byte[][] writeHost = new byte[SIZE][];
     final long[] fetchTag = new long[SIZE];
     final CodePage[] fetchPage = new CodePage[SIZE];
 

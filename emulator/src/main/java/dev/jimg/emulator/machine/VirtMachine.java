@@ -66,6 +66,10 @@ public final class VirtMachine {
         if (config.ramSize() <= 0 || config.ramSize() % RamRegion.PAGE_SIZE != 0) {
             throw new ImageException("RAM size must be a positive multiple of 4 KiB, not " + config.ramSize());
         }
+        if (config.ramSize() > RamRegion.MAX_SIZE) {
+            throw new ImageException("RAM size " + (config.ramSize() >> 20) + " MiB is more than the "
+                    + (RamRegion.MAX_SIZE >> 20) + " MiB this machine supports");
+        }
         ContainerRegion system = new ContainerRegion("system", ADDRESS_SPACE_SIZE);
         this.bus = new AddressSpace("memory", system);
         this.ram = RamRegion.ram("riscv_virt_board.ram", config.ramSize());

@@ -165,7 +165,8 @@ public final class AddressSpace {
 
     /**
      * A buffer straight over guest RAM for {@code length} bytes at {@code address}, or {@code null}
-     * if the range is not one piece of writable RAM (the caller then bounces through a copy).
+     * if the range is not one piece of writable RAM or spans two of its chunks (the caller then
+     * bounces through a copy).
      * After writing into it, call {@link #noteWritten}.
      */
     public ByteBuffer ramBuffer(long address, int length) {

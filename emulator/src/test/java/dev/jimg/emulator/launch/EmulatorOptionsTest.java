@@ -39,6 +39,7 @@ class EmulatorOptionsTest {
         "-M pc|jimg: -M pc: only the virt machine is available",
         "-m lots|jimg: -m lots: not a size",
         "-bogus x|jimg: unsupported option '-bogus'",
+        "-bios none -m 100G|jimg: RAM size 102400 MiB is more than the 65536 MiB this machine supports",
         "-kernel /nonexistent/k|jimg: -kernel /nonexistent/k: no such file",
         "-drive if=virtio|jimg: -drive if=virtio: a file= is required",
         "-device virtio-net-device|jimg: -device virtio-net-device: device type 'virtio-net-device' is not available"

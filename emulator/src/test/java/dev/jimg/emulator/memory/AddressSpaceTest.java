@@ -236,4 +236,22 @@ class AddressSpaceTest {
         ram.revalidateCode();
         assertEquals(0, slots[0]);
     }
+
+    @Test
+    void ramIsAllocatedLazilyInChunksAndAccessesMayStraddleThem() {
+        long boundary = RamRegion.CHUNK_SIZE;
+        RamRegion ram = RamRegion.ram("ram", 4L * RamRegion.CHUNK_SIZE);
+        assertEquals(0, ram.read(3 * boundary + 8, 8), "never-written memory reads as zero");
+        ram.write(boundary - 3, 8, 0x1122334455667788L);
+        assertEquals(0x1122334455667788L, ram.read(boundary - 3, 8));
+        assertEquals(0x55, ram.read(boundary, 1));
+        assertNull(ram.buffer(boundary - 16, 32), "no single array holds a straddling range");
+        assertEquals(16, ram.buffer(boundary, 16).remaining());
+        byte[] bulk = new byte[3 * RamRegion.CHUNK_SIZE];
+        bulk[bulk.length - 1] = 9;
+        ram.write(100, bulk, 0, bulk.length);
+        byte[] back = new byte[bulk.length];
+        ram.read(100, back, 0, back.length);
+        assertArrayEquals(bulk, back);
+    }
 }
