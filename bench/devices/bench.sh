@@ -1,14 +1,14 @@
 #!/bin/bash
 # Disk throughput inside the guest, per bus: the test guest's init runs its "bench" test (O_DIRECT,
 # sequential and random 4 KiB writes and reads over a region of the raw device, timed with the
-# guest's CLOCK_MONOTONIC) on virtio-mmio, virtio-blk-pci and AHCI, here and on qemu-system-riscv64
+# guest's CLOCK_MONOTONIC) on virtio-mmio, virtio-blk-pci, AHCI and USB storage (xHCI), here and on qemu-system-riscv64
 # (TCG) with the same kernel, initramfs and image format, in one run; prints MB/s (10^6 bytes/s)
 # and IOPS for both and the ratio ours / QEMU (above 1 = faster here).
 #
 # Usage: bench/devices/bench.sh [--no-build]
 # Environment: FORMAT=raw|qcow2 (image format, default raw; qcow2 images are made by qemu-img),
 #   REGION=16M (bytes each phase covers), BS=4096 (request size), RUNS=1 (runs per bus and
-#   machine; the best run counts).
+#   machine; the best run counts), BUSES="virtio-mmio virtio-pci ahci usb" (which buses to measure).
 # Needs: qemu-system-riscv64, opensbi, qemu-utils, python3, and the test guest (testdata/guest/build.sh
 # builds or finds it). Guest time runs with host time on both machines (no -icount), so AHCI's
 # link-up wait costs about 0.4 s of wall time each boot.
@@ -41,8 +41,9 @@ declare -A devices=(
   [virtio-mmio]="-device virtio-blk-device,drive=disk0"
   [virtio-pci]="-device virtio-blk-pci,drive=disk0"
   [ahci]="-device ahci,id=ahci0 -device ide-hd,drive=disk0,bus=ahci0.0"
+  [usb]="-device qemu-xhci,id=xhci0 -device usb-storage,drive=disk0,bus=xhci0.0"
 )
-declare -A node=([virtio-mmio]=/dev/vda [virtio-pci]=/dev/vda [ahci]=/dev/sda)
+declare -A node=([virtio-mmio]=/dev/vda [virtio-pci]=/dev/vda [ahci]=/dev/sda [usb]=/dev/sda)
 phases=(seqwrite seqread randwrite randread)
 
 # run MACHINE BUS: prints "phase mbps iops" lines of the best of $RUNS runs (by total MB/s).
@@ -56,7 +57,7 @@ run() {
     local out
     out=$("${cmd[@]}" -M virt -m 256M -nographic -no-reboot -bios "$firmware" \
       -kernel "$guest/Image" -initrd "$guest/initramfs.cpio" \
-      -append "console=ttyS0 panic=-1 jimg.test=bench jimg.dev=${node[$bus]} jimg.region=$REGION jimg.bs=$BS" \
+      -append "console=ttyS0 panic=-1 usb_storage.delay_use=0 jimg.test=bench jimg.dev=${node[$bus]} jimg.region=$REGION jimg.bs=$BS" \
       -drive "if=none,id=disk0,format=$FORMAT,file=$image" "${dev[@]}" </dev/null 2>&1 | tr -d '\r')
     if ! grep -q "JIMG-RESULT: OK" <<<"$out"; then
       echo "$who on $bus: the guest did not report OK:" >&2
@@ -81,7 +82,7 @@ run() {
 
 echo "format $FORMAT, region $REGION, $BS-byte requests, best of $RUNS; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-12s %-10s %12s %9s %12s %9s %8s\n' bus phase "ours MB/s" IOPS "qemu MB/s" IOPS ratio
-for bus in virtio-mmio virtio-pci ahci; do
+for bus in ${BUSES:-virtio-mmio virtio-pci ahci usb}; do
   mapfile -t o < <(run ours "$bus")
   mapfile -t q < <(run qemu "$bus")
   for i in "${!phases[@]}"; do

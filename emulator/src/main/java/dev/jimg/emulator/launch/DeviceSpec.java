@@ -11,6 +11,9 @@ import java.util.Map;
  *   -device ahci,id=NAME                      an ICH9 AHCI controller on the PCIe bus (alias ich9-ahci)
  *   -device ide-hd,drive=ID,bus=NAME.PORT     a SATA disk on port PORT of controller NAME; without
  *                                             bus=, the first free port of the first controller
+ *   -device qemu-xhci,id=NAME                 an xHCI USB controller on the PCIe bus (alias nec-usb-xhci)
+ *   -device usb-storage,drive=ID[,bus=NAME.0] a USB mass storage device on the next free connector of
+ *                                             the (only) xHCI controller
  * </pre>
  *
  * @param kind  what the device is
@@ -26,7 +29,9 @@ record DeviceSpec(Kind kind, String id, String drive, String bus, boolean modern
         VIRTIO_BLK_MMIO,
         VIRTIO_BLK_PCI,
         AHCI,
-        IDE_HD
+        IDE_HD,
+        XHCI,
+        USB_STORAGE
     }
 
     static DeviceSpec parse(String value) {
@@ -40,20 +45,33 @@ record DeviceSpec(Kind kind, String id, String drive, String bus, boolean modern
             case "virtio-blk-pci", "virtio-blk" -> Kind.VIRTIO_BLK_PCI;
             case "ahci", "ich9-ahci" -> Kind.AHCI;
             case "ide-hd", "ide-drive" -> Kind.IDE_HD;
+            case "qemu-xhci", "nec-usb-xhci" -> Kind.XHCI;
+            case "usb-storage" -> Kind.USB_STORAGE;
             default -> throw new OptionException("-device " + value + ": device type '" + driver
-                    + "' is not available (virtio-blk-device, virtio-blk-pci, ahci, ide-hd)");
+                    + "' is not available (virtio-blk-device, virtio-blk-pci, ahci, ide-hd, qemu-xhci, usb-storage)");
         };
         String id = kv.remove("id");
         String drive = kv.remove("drive");
         String bus = kv.remove("bus");
-        if (kind != Kind.AHCI && drive == null) {
+        boolean controller = kind == Kind.AHCI || kind == Kind.XHCI;
+        if (!controller && drive == null) {
             throw new OptionException("-device " + value + ": drive= is required");
         }
-        if (kind == Kind.AHCI && drive != null) {
-            throw new OptionException("-device " + value + ": a controller takes no drive=; attach disks with -device ide-hd");
+        if (controller && drive != null) {
+            throw new OptionException("-device " + value
+                    + ": a controller takes no drive=; attach disks with -device ide-hd or usb-storage");
         }
-        if (bus != null && kind != Kind.IDE_HD) {
-            throw new OptionException("-device " + value + ": bus= is only available for ide-hd");
+        if (bus != null && kind != Kind.IDE_HD && kind != Kind.USB_STORAGE) {
+            throw new OptionException("-device " + value + ": bus= is only available for ide-hd and usb-storage");
+        }
+        if (kind == Kind.XHCI) {
+            // QEMU's port counts (p2, p3) are fixed at 4 + 4 here.
+            for (String fixed : new String[] {"p2", "p3"}) {
+                String n = kv.remove(fixed);
+                if (n != null && !n.equals("4")) {
+                    throw new OptionException("-device " + value + ": " + fixed + "=" + n + " is not available (4 ports)");
+                }
+            }
         }
         String legacy = kv.remove("disable-legacy");
         if (legacy != null && kind != Kind.VIRTIO_BLK_PCI) {

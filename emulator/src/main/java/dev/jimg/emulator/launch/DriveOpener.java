@@ -7,6 +7,7 @@ import dev.jimg.block.OpenOptions;
 import dev.jimg.emulator.ahci.AhciHba;
 import dev.jimg.emulator.machine.PciStorage;
 import dev.jimg.emulator.machine.VirtioDisk;
+import dev.jimg.emulator.xhci.XhciController;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,7 +24,9 @@ import java.util.function.Supplier;
  *       {@code -device virtio-blk-device,drive=ID} in the order of those options;</li>
  *   <li>the PCIe bus, slots 1, 2, … in the order of the {@code -device}s: {@code virtio-blk-pci},
  *       {@code ahci} controllers (their disks given by {@code ide-hd}), then — if there are
- *       {@code if=ahci} drives — one more AHCI controller holding those on ports 0, 1, ….</li>
+ *       {@code if=ahci} drives — one more AHCI controller holding those on ports 0, 1, …; a
+ *       {@code qemu-xhci} controller holds the {@code usb-storage} devices and the {@code if=usb}
+ *       drives (one is added after the others if only {@code if=usb} asks for it).</li>
  * </ul>
  * {@code snapshot=on} opens the image read-only under a {@link SnapshotOverlay}.
  */
@@ -36,6 +39,8 @@ final class DriveOpener {
         try {
             List<VirtioDisk> mmio = new ArrayList<>();
             List<VirtioDisk> implicitAhci = new ArrayList<>();
+            List<VirtioDisk> usb = null;
+            List<VirtioDisk> implicitUsb = new ArrayList<>();
             Map<String, VirtioDisk> unattached = new HashMap<>();
             Map<String, VirtioDisk> byId = new HashMap<>();
             for (DriveSpec d : options.drives()) {
@@ -46,6 +51,7 @@ final class DriveOpener {
                 switch (d.iface()) {
                     case VIRTIO -> mmio.add(disk);
                     case AHCI -> implicitAhci.add(disk);
+                    case USB -> implicitUsb.add(disk);
                     case NONE -> {
                         if (d.id() == null) {
                             throw new OptionException("-drive " + d.file() + ": if=none needs an id= for -device");
@@ -74,7 +80,34 @@ final class DriveOpener {
                         pci.add(() -> new PciStorage.Ahci(ports));
                     }
                     case IDE_HD -> attachToAhci(dev, take(dev, unattached, byId), controllers);
+                    case XHCI -> {
+                        if (usb != null) {
+                            throw new OptionException("-device " + dev.text() + ": only one xHCI controller is available");
+                        }
+                        List<VirtioDisk> sticks = new ArrayList<>();
+                        usb = sticks;
+                        pci.add(() -> new PciStorage.Xhci(sticks));
+                    }
+                    case USB_STORAGE -> {
+                        if (usb == null) {
+                            throw new OptionException("-device " + dev.text()
+                                    + ": no USB controller to attach to (add -device qemu-xhci first)");
+                        }
+                        usb.add(take(dev, unattached, byId));
+                    }
                 }
+            }
+            if (!implicitUsb.isEmpty()) {
+                if (usb == null) {
+                    List<VirtioDisk> sticks = new ArrayList<>();
+                    usb = sticks;
+                    pci.add(() -> new PciStorage.Xhci(sticks));
+                }
+                usb.addAll(implicitUsb);
+            }
+            if (usb != null && usb.size() > XhciController.CONNECTORS) {
+                throw new OptionException("the xHCI controller has " + XhciController.CONNECTORS + " connectors, "
+                        + usb.size() + " USB storage devices were given");
             }
             if (!implicitAhci.isEmpty()) {
                 if (implicitAhci.size() > AhciHba.PORTS) {

@@ -28,6 +28,8 @@ record DriveSpec(String id, String file, String format, Interface iface, CacheMo
         VIRTIO,
         /** A port of the AHCI controller the machine adds for such drives (not a QEMU value). */
         AHCI,
+        /** A USB stick ({@code usb-storage}) on the xHCI controller, added if there is none. */
+        USB,
         /** Attached by a {@code -device}. */
         NONE
     }
@@ -49,9 +51,10 @@ record DriveSpec(String id, String file, String format, Interface iface, CacheMo
         Interface attached = switch (iface) {
             case "virtio" -> Interface.VIRTIO;
             case "ahci" -> Interface.AHCI;
+            case "usb" -> Interface.USB;
             case "none" -> Interface.NONE;
             default -> throw new OptionException("-drive " + spec + ": interface if=" + iface
-                    + " is not available on this machine (use virtio, ahci or none)");
+                    + " is not available on this machine (use virtio, ahci, usb or none)");
         };
         try {
             DriveSpec d = new DriveSpec(kv.remove("id"), file, kv.remove("format"), attached,

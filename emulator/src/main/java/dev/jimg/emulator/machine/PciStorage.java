@@ -1,7 +1,9 @@
 package dev.jimg.emulator.machine;
 
 import dev.jimg.emulator.ahci.AhciHba;
+import dev.jimg.emulator.xhci.XhciController;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -40,6 +42,20 @@ public sealed interface PciStorage {
                 }
             }
             ports = Collections.unmodifiableMap(ports);
+        }
+    }
+
+    /**
+     * A {@code qemu-xhci} USB controller with a {@code usb-storage} device per disk, on connectors
+     * 1, 2, … (which are USB 3 root ports 5, 6, …).
+     */
+    record Xhci(List<VirtioDisk> disks) implements PciStorage {
+        public Xhci {
+            disks = List.copyOf(disks);
+            if (disks.size() > XhciController.CONNECTORS) {
+                throw new IllegalArgumentException("the xHCI controller has " + XhciController.CONNECTORS
+                        + " connectors, not " + disks.size());
+            }
         }
     }
 }

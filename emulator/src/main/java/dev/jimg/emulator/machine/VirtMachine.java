@@ -174,6 +174,7 @@ public final class VirtMachine {
                             clock.endWork();
                         }
                     }, config.warnings());
+                    case PciStorage.Xhci x -> UsbStorage.controller(x, clock, config.warnings());
                 });
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot attach a disk to " + storage + ": " + e.getMessage(), e);

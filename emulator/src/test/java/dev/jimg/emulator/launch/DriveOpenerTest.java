@@ -99,6 +99,35 @@ class DriveOpenerTest {
     }
 
     @Test
+    void usbStorageGoesOnTheXhciControllerAndIfUsbJoinsIt() throws Exception {
+        try (Emulator.Drives d = open("-drive", drive(0, "if=usb"), "-device", "qemu-xhci,id=xhci0",
+                "-drive", drive(1, "if=none,id=u"), "-device", "usb-storage,drive=u,bus=xhci0.0")) {
+            List<PciStorage> pci = d.pciStorage();
+            assertEquals(1, pci.size(), "if=usb uses the controller given with -device");
+            List<VirtioDisk> sticks = assertInstanceOf(PciStorage.Xhci.class, pci.get(0)).disks();
+            assertEquals(2, sticks.size());
+            assertTrue(name(sticks.get(0)).endsWith("d1.raw"), "-device usb-storage first, then if=usb");
+            assertTrue(name(sticks.get(1)).endsWith("d0.raw"));
+        }
+        try (Emulator.Drives d = open("-drive", drive(0, "if=none,id=v"), "-device", "virtio-blk-pci,drive=v",
+                "-drive", drive(1, "if=usb"))) {
+            assertInstanceOf(PciStorage.VirtioBlkPci.class, d.pciStorage().get(0));
+            assertEquals(1, assertInstanceOf(PciStorage.Xhci.class, d.pciStorage().get(1)).disks().size(),
+                    "the short form adds a controller after the -devices");
+        }
+    }
+
+    @Test
+    void refusesUsbStorageThatCannotBeWired() {
+        assertMessage("no USB controller", "-drive", drive(0, "if=none,id=a"), "-device", "usb-storage,drive=a");
+        assertMessage("only one xHCI controller", "-device", "qemu-xhci", "-device", "qemu-xhci");
+        assertMessage("has 4 connectors", "-drive", drive(0, "if=usb"), "-drive", drive(1, "if=usb"),
+                "-drive", drive(2, "if=usb"), "-drive", drive(3, "if=usb"), "-drive", drive(4, "if=usb"));
+        assertMessage("takes no drive=", "-device", "qemu-xhci,drive=a");
+        assertMessage("p3=8 is not available", "-device", "qemu-xhci,p3=8");
+    }
+
+    @Test
     void disableLegacyMakesAModernOnlyFunction() throws Exception {
         try (Emulator.Drives d = open("-drive", drive(0, "if=none,id=a"), "-device", "virtio-blk-pci,drive=a,disable-legacy=on")) {
             assertFalse(((PciStorage.VirtioBlkPci) d.pciStorage().get(0)).transitional());

@@ -43,7 +43,7 @@ class EmulatorOptionsTest {
         "-kernel /nonexistent/k|jimg: -kernel /nonexistent/k: no such file",
         "-drive if=virtio|jimg: -drive if=virtio: a file= is required",
         "-device virtio-net-device|jimg: -device virtio-net-device: device type 'virtio-net-device' is not available"
-                + " (virtio-blk-device, virtio-blk-pci, ahci, ide-hd)",
+                + " (virtio-blk-device, virtio-blk-pci, ahci, ide-hd, qemu-xhci, usb-storage)",
         "-icount shift=3|jimg: -icount shift=3: only shift=auto is available (time follows the host clock and"
                 + " skips ahead while the CPU idles)",
     })
