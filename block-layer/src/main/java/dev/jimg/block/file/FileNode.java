@@ -51,6 +51,11 @@ public final class FileNode implements BlockNode {
     /** The native descriptor: {@link #NOT_OPENED} until first needed, -1 when native calls do not apply. */
     private volatile int descriptor = NOT_OPENED;
     private static final int NOT_OPENED = -2;
+    /**
+     * Where the last hole query found data to start: {@code map} walks a file hole, data, hole…,
+     * and the next query usually starts exactly there, so one {@code lseek} of three is saved.
+     */
+    private volatile long knownDataAt = -1;
     private volatile boolean closed;
     /**
      * A read-only node's size, taken at open: nothing this node does can change it, and asking
@@ -335,6 +340,11 @@ public final class FileNode implements BlockNode {
         if (fd < 0) {
             return new Extent(offset, end - offset, Extent.DATA | Extent.ALLOCATED, offset, filename, 0);
         }
+        if (offset == knownDataAt) {
+            // The previous query found data starting here; go straight to its end. (Should a hole
+            // have been punched here meanwhile, reporting data is the safe answer.)
+            return dataExtent(fd, offset, end);
+        }
         NativeFileOps.Result data = NativeFileOps.lseek(fd, offset, NativeFileOps.SEEK_DATA);
         if (data.failed()) {
             if (data.errno() == NativeFileOps.ENXIO) {
@@ -345,9 +355,14 @@ public final class FileNode implements BlockNode {
             return new Extent(offset, end - offset, Extent.DATA | Extent.ALLOCATED, offset, filename, 0);
         }
         if (data.value() > offset) {
+            knownDataAt = data.value();
             long holeEnd = Math.min(data.value(), end);
             return new Extent(offset, holeEnd - offset, Extent.ZERO | Extent.ALLOCATED, offset, filename, 0);
         }
+        return dataExtent(fd, offset, end);
+    }
+
+    private Extent dataExtent(int fd, long offset, long end) {
         NativeFileOps.Result hole = NativeFileOps.lseek(fd, offset, NativeFileOps.SEEK_HOLE);
         long dataEnd = hole.failed() ? end : Math.min(Math.max(hole.value(), offset + 1), end);
         return new Extent(offset, dataEnd - offset, Extent.DATA | Extent.ALLOCATED, offset, filename, 0);
