@@ -120,8 +120,12 @@ static void wait_for_device(const char *dev)
 
 	while (stat(dev, &st) < 0 || (fd = open(dev, O_RDONLY)) < 0) {
 		if (now_us(CLOCK_MONOTONIC) - start > limit_us) {
+			/* No node at all is "missing"; a node that never opens says why. */
+			int missing = stat(dev, &st) < 0;
+			int why = errno;
+
 			report_block_devices();
-			fail("device-missing", dev, errno);
+			fail(missing ? "device-missing" : "device-unusable", dev, missing ? 0 : why);
 		}
 		sleep_ms(DEVICE_POLL_MS);
 	}
