@@ -40,8 +40,11 @@ for src in "$half" "$sparse"; do
     name="$(basename "$src")"
     tj=(); tq=()
     for ((r = 0; r < RUNS; r++)); do
-        rm -f "$work/out-q.raw" "$work/out-j.raw"
+        # Each run starts with no dirty pages left by the one before: otherwise the kernel's
+        # writeback of the previous output is timed as part of the next.
+        rm -f "$work/out-q.raw"; sync
         tq+=("$(seconds qemu-img convert -O raw "$src" "$work/out-q.raw")")
+        rm -f "$work/out-j.raw"; sync
         tj+=("$(seconds "$jimg" convert -O raw "$src" "$work/out-j.raw")")
     done
     mq=$(printf '%s\n' "${tq[@]}" | median)
