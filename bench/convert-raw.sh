@@ -32,9 +32,7 @@ if [[ ! -f "$sparse" ]]; then
     qemu-io -f raw "${cmds[@]}" "$sparse" >/dev/null
 fi
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-seconds() { local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
-allocated() { local b s; read -r b s < <(stat --format='%b %B' "$1"); echo $(( b * s )); }
+source "$here/lib.sh"
 
 for src in "$half" "$sparse"; do
     name="$(basename "$src")"
@@ -51,6 +49,6 @@ for src in "$half" "$sparse"; do
     mj=$(printf '%s\n' "${tj[@]}" | median)
     qemu-img compare -q "$work/out-q.raw" "$work/out-j.raw"
     printf '%-16s qemu-img %7.2fs  jimg %7.2fs  ratio %.2f  allocated qemu-img %d MiB, jimg %d MiB\n' \
-        "$name" "$mq" "$mj" "$(echo "$mj / $mq" | bc -l)" \
+        "$name" "$mq" "$mj" "$(ratio "$mj" "$mq")" \
         $(( $(allocated "$work/out-q.raw") >> 20 )) $(( $(allocated "$work/out-j.raw") >> 20 ))
 done
