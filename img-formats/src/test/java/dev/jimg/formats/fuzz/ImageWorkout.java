@@ -73,6 +73,20 @@ final class ImageWorkout {
     }
 
     private static void readOnlyPass(String format, Path file, long fileSize) throws IOException {
+        long used = inspect(format, file, true);
+        if (used > allocationBound(fileSize)) {
+            // The first pass of a JVM also loads (and under the fuzzer instruments) classes on
+            // this thread; only a repeat that allocates as much is the image's doing.
+            used = inspect(format, file, false);
+            if (used > allocationBound(fileSize)) {
+                throw new AssertionError("opening, info, check and map of a " + fileSize + "-byte " + format
+                        + " file allocated " + used + " bytes, more than the bound " + allocationBound(fileSize));
+            }
+        }
+    }
+
+    /** Opens read-only, runs info, check and map, then reads; returns the bytes allocated before reading. */
+    private static long inspect(String format, Path file, boolean read) throws IOException {
         OpenOptions options = OpenOptions.builder().readOnly(true).noBacking(true).build();
         long before = THREADS.getCurrentThreadAllocatedBytes();
         try (BlockNode node = OPENER.open(file.toString(), format, options)) {
@@ -80,13 +94,13 @@ final class ImageWorkout {
             check(node);
             Extent[] extents = map(node);
             long used = THREADS.getCurrentThreadAllocatedBytes() - before;
-            if (used > allocationBound(fileSize)) {
-                throw new AssertionError("opening, info, check and map of a " + fileSize + "-byte " + format
-                        + " file allocated " + used + " bytes, more than the bound " + allocationBound(fileSize));
+            if (read) {
+                readBack(node, extents);
             }
-            readBack(node, extents);
+            return used;
         } catch (ImageException | IOException e) {
             requireMessage(e);
+            return THREADS.getCurrentThreadAllocatedBytes() - before;
         }
     }
 

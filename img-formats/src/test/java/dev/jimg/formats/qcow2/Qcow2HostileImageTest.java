@@ -112,6 +112,21 @@ class Qcow2HostileImageTest {
     }
 
     @Test
+    void refusesToAllocateThroughARefcountBlockBeyondTheEndOfTheFile() throws Exception {
+        // Found by fuzzing: the block read as zeroes, and its update grew the file to exabytes.
+        byte[] b = image();
+        long reftable = ByteBuffer.wrap(b).getLong(48);
+        put(b, (int) reftable, 0x6d61707300000000L, 8);
+        MemoryFileNode disk = new MemoryFileNode("bad.qcow2", b);
+        try (BlockNode n = NodeContext.open(disk, false)) {
+            CorruptImageException e = assertThrows(CorruptImageException.class,
+                    () -> n.write(512 << 10, ByteBuffer.allocate(4096)));
+            assertTrue(e.getMessage().contains("beyond the end of the file"), e.getMessage());
+        }
+        assertTrue(disk.size() <= b.length + (64 << 10), "the file was not grown to the bogus offset: " + disk.size());
+    }
+
+    @Test
     void randomlyDamagedHeadersNeverHangOrExhaustMemory() throws Exception {
         byte[] good = image();
         Random r = new Random(1234);
