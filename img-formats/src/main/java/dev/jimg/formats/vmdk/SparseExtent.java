@@ -451,6 +451,7 @@ final class SparseExtent implements VmdkExtent {
         if (stream != null) {
             stream.flushPending();
         }
+        directory.writeBack();
         file.flush();
     }
 
@@ -459,6 +460,9 @@ final class SparseExtent implements VmdkExtent {
         try {
             if (stream != null) {
                 stream.finish();
+            }
+            if (!readOnly) {
+                directory.writeBack();
             }
         } finally {
             file.close();
