@@ -127,6 +127,20 @@ class Qcow2HostileImageTest {
     }
 
     @Test
+    void refusesToWriteThroughAnL2TableBeyondTheEndOfTheFile() throws Exception {
+        // Found by fuzzing: zeroing through an L1 entry 145 TB away grew the file to there.
+        byte[] b = image();
+        long l1 = ByteBuffer.wrap(b).getLong(40);
+        put(b, (int) l1, 0x8000910000000000L, 8);
+        MemoryFileNode disk = new MemoryFileNode("bad.qcow2", b);
+        try (BlockNode n = NodeContext.open(disk, false)) {
+            CorruptImageException e = assertThrows(CorruptImageException.class,
+                    () -> n.writeZeroes(0, 4096, false));
+            assertTrue(e.getMessage().contains("beyond the end of the file"), e.getMessage());
+        }
+    }
+
+    @Test
     void randomlyDamagedHeadersNeverHangOrExhaustMemory() throws Exception {
         byte[] good = image();
         Random r = new Random(1234);
