@@ -115,6 +115,12 @@ public final class VmdkDriver implements FormatDriver {
                 : synthetic(header.compressed() ? "streamOptimized" : "monolithicSparse", header.capacity,
                         file.filename());
         if (!readOnly && header.compressed() && isEmpty(extent)) {
+            if (Long.compareUnsigned(header.overhead, file.size() / 512) > 0) {
+                // The stream restarts at the overhead: beyond the file, it would grow the file to there.
+                throw new CorruptImageException(context.filename(), "VMDK stream overhead of "
+                        + Long.toUnsignedString(header.overhead) + " sectors lies beyond the end of the file ("
+                        + file.size() + " bytes)");
+            }
             extent.startStream(new StreamWriter(file, header));
         }
         VmdkNode.DescriptorStore store = desc -> writeEmbedded(file, header, desc);

@@ -195,4 +195,17 @@ class VmdkStreamTest {
             assertEquals(9, c.get(0), "the grain being filled");
         }
     }
+    @Test
+    void emptyStreamWhoseOverheadLiesBeyondTheFileIsRefusedForWriting() throws IOException {
+        // Found by fuzzing: the stream restarted at a huge overhead and grew the file to it.
+        Path img = dir.resolve("o.vmdk");
+        Images.create("vmdk", img, 4 * MiB, Map.of("subformat", "streamOptimized"));
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(img,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(0, 1L << 40), 64);
+        }
+        ImageException e = assertThrows(ImageException.class, () -> Images.open(img, "vmdk").close());
+        assertTrue(e.getMessage().contains("overhead"), e.getMessage());
+        assertTrue(Files.size(img) < MiB, "the file was not grown");
+    }
 }
