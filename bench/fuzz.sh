@@ -129,7 +129,8 @@ run() {
             -Dsurefire.failIfNoSpecifiedTests=false -Dtest="FormatFuzzTest#$f" \
             -Djazzer.max_duration="${seconds}s" -Djazzer.internal.arg.0=-max_len=$max_len \
             -Djunit.jupiter.execution.timeout.mode=disabled -DtrimStackTrace=true >"$log" 2>&1) || true
-        local execs; execs="$(grep -o '#[0-9]*' "$log" | tail -1 | tr -d '#')"
+        local execs; execs="$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log" | tail -1)"
+        [[ -n "$execs" ]] || execs="$(grep -o '^#[0-9]*' "$log" | tail -1 | tr -d '#')"
         local found=0
         mkdir -p "$corpus/$f/crashes"
         while IFS= read -r -d '' c; do

@@ -47,7 +47,13 @@ final class ImageWorkout {
     static final long READ_TOTAL = 8L << 20;
     private static final int SECTOR = 512;
 
-    private static final FileSystem FS = Jimfs.newFileSystem(Configuration.unix());
+    /**
+     * A hostile image can make a driver write far past the end of the file (where its tables
+     * say); a real disk answers that with ENOSPC or EFBIG, so the in-memory one has a size too.
+     */
+    static final long FILE_SYSTEM_BYTES = 1L << 30;
+    private static final FileSystem FS = Jimfs.newFileSystem(
+            Configuration.unix().toBuilder().setMaxSize(FILE_SYSTEM_BYTES).build());
     private static final ImageOpener OPENER = new ImageOpener(Formats.registry(), FS, warning -> { });
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
