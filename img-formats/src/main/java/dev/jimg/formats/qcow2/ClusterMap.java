@@ -188,7 +188,7 @@ final class ClusterMap {
         }
         long entry = l1[l1Index];
         long old = l2TableOffset(l1Index);
-        if (old != 0 && !s.l2Cache().contains(old) && old >= s.file().size()) {
+        if (old != 0 && !s.l2Cache().contains(old) && Long.compareUnsigned(old, s.file().size()) >= 0) {
             // Reads see such a table as zeroes, as in qemu; writing it would grow the file to there.
             throw s.corruption("L2 table offset 0x" + Long.toHexString(old) + " lies beyond the end of the file"
                     + " (L1 index: 0x" + Integer.toHexString(l1Index) + ")");

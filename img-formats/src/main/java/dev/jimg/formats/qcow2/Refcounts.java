@@ -103,7 +103,7 @@ final class Refcounts {
             throw s.corruption("Refblock at offset 0x" + Long.toHexString(off) + " overlaps the header (reftable index: 0x"
                     + Long.toHexString(index) + ")");
         }
-        if (!cache.contains(off) && off >= s.file().size()) {
+        if (!cache.contains(off) && Long.compareUnsigned(off, s.file().size()) >= 0) {
             // Read as zeroes it would call every cluster it covers free, and the next allocation
             // would hand out clusters in use; updating it would grow the file to that offset.
             throw s.corruption("Refblock offset 0x" + Long.toHexString(off) + " lies beyond the end of the file"

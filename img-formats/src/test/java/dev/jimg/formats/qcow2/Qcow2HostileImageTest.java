@@ -127,6 +127,19 @@ class Qcow2HostileImageTest {
     }
 
     @Test
+    void refcountBlockOffsetWithTheTopBitSetIsCorruptionNotANegativeRead() throws Exception {
+        // Found by fuzzing: the offset compared as a negative number passed the end-of-file test.
+        byte[] b = image();
+        long reftable = ByteBuffer.wrap(b).getLong(48);
+        put(b, (int) reftable, 0x9d9d000000000000L, 8);
+        try (BlockNode n = NodeContext.open(new MemoryFileNode("bad.qcow2", b), false)) {
+            CorruptImageException e = assertThrows(CorruptImageException.class,
+                    () -> n.write(512 << 10, ByteBuffer.allocate(4096)));
+            assertTrue(e.getMessage().contains("beyond the end of the file"), e.getMessage());
+        }
+    }
+
+    @Test
     void refusesToWriteThroughAnL2TableBeyondTheEndOfTheFile() throws Exception {
         // Found by fuzzing: zeroing through an L1 entry 145 TB away grew the file to there.
         byte[] b = image();
