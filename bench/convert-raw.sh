@@ -34,7 +34,7 @@ fi
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 seconds() { local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
-allocated() { stat --format='%b %B' "$1" | awk '{print $1 * $2}'; }
+allocated() { local b s; read -r b s < <(stat --format='%b %B' "$1"); echo $(( b * s )); }
 
 for src in "$half" "$sparse"; do
     name="$(basename "$src")"

@@ -106,20 +106,26 @@ static void report_block_devices(void)
 		close(fd);
 }
 
-/* Waits for the device node: disk drivers probe asynchronously while init runs. */
+/*
+ * Waits for the device: disk drivers probe asynchronously while init runs. The node appears in
+ * devtmpfs a moment before the disk can be opened (device_add() precedes bdev_add() in
+ * device_add_disk()); opening it in between fails with ENXIO, so wait for an open to succeed.
+ */
 static void wait_for_device(const char *dev)
 {
 	long long limit_us = param_num("jimg.wait_ms", DEFAULT_DEVICE_WAIT_MS) * 1000;
 	long long start = now_us(CLOCK_MONOTONIC);
 	struct stat st;
+	int fd;
 
-	while (stat(dev, &st) < 0) {
+	while (stat(dev, &st) < 0 || (fd = open(dev, O_RDONLY)) < 0) {
 		if (now_us(CLOCK_MONOTONIC) - start > limit_us) {
 			report_block_devices();
-			fail("device-missing", dev, 0);
+			fail("device-missing", dev, errno);
 		}
 		sleep_ms(DEVICE_POLL_MS);
 	}
+	close(fd);
 	begin("JIMG-RESULT:");
 	put_kv("device_wait_ms", (now_us(CLOCK_MONOTONIC) - start) / 1000);
 	emit();

@@ -9,16 +9,28 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 /**
- * The training run the launcher records its AOT cache from: it runs the quick verbs on small
- * scratch images so that the classes they need are loaded and linked ahead of time, which is most
- * of a Java program's start-up cost.
+ * The training run the launcher records its AOT cache from ({@code -XX:AOTCacheOutput}, JEP 514):
+ * it runs the verbs on small scratch images so that the classes they need are loaded and linked
+ * ahead of time, which is most of a Java program's start-up cost.
+ *
+ * <p>The quick verbs ({@code info}, {@code map}, {@code check}, {@code measure}) are trained the way
+ * they are timed, including their JSON output and an error; {@code create}, {@code convert} and
+ * {@code compare} come along because longer runs also start. Every class in the cache is loaded
+ * at every start, so what is trained is kept to what runs often.
+ *
+ * <p>{@code AotTraining DIR [COMMAND-LINE...]}: scratch files go to {@code DIR} (the launcher
+ * passes one under {@code cli/target}), which is removed afterwards; each further argument is one
+ * more command line to run, words separated by spaces.
  */
 public final class AotTraining {
     private AotTraining() {
     }
 
     public static void main(String[] args) throws IOException {
-        Path dir = Files.createTempDirectory("jimg-aot");
+        if (args.length < 1) {
+            throw new IllegalArgumentException("usage: AotTraining DIR [COMMAND-LINE...]");
+        }
+        Path dir = Files.createDirectories(Path.of(args[0]));
         try {
             PrintStream sink = new PrintStream(OutputStream.nullOutputStream());
             CliContext ctx = new CliContext(sink, sink);
@@ -27,6 +39,7 @@ public final class AotTraining {
             run(ctx, "create", "-q", "-f", "raw", raw, "4M");
             run(ctx, "info", raw);
             run(ctx, "info", "--output=json", raw);
+            run(ctx, "info", dir.resolve("missing.raw").toString());
             run(ctx, "map", raw);
             run(ctx, "map", "--output=json", raw);
             run(ctx, "check", raw);
@@ -34,8 +47,8 @@ public final class AotTraining {
             run(ctx, "measure", "--output=json", "--size", "1G");
             run(ctx, "convert", "-O", "raw", raw, copy);
             run(ctx, "compare", raw, copy);
-            for (String extra : args) {
-                run(ctx, extra.split(" "));
+            for (int i = 1; i < args.length; i++) {
+                run(ctx, args[i].split(" "));
             }
         } finally {
             try (Stream<Path> files = Files.walk(dir)) {

@@ -2,13 +2,16 @@ package dev.jimg.cli;
 
 import dev.jimg.block.ImageException;
 import dev.jimg.block.file.FileNode;
+import dev.jimg.cli.startup.CommandModel;
 import dev.jimg.cli.verbs.Verbs;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Set;
 import java.util.function.Supplier;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * The {@code jimg} command. Only the verb that was asked for is built and parsed: start-up time is
@@ -17,11 +20,23 @@ import picocli.CommandLine;
  */
 public final class Main {
     static final String VERSION = "jimg 0.1.0 (qemu-img 7.2 compatible)";
+    /**
+     * Verbs that usually finish without a native file call (on raw images neither reads holes or
+     * allocation), so warming the FFM linkage up would only cost CPU; when one does need it, the
+     * linkage is made on first use all the same.
+     */
+    private static final Set<String> NO_NATIVE_WARM_UP = Set.of("check", "measure");
 
     private Main() {
     }
 
     public static void main(String[] args) {
+        // picocli otherwise probes the class path for Groovy, and loads and initialises the
+        // java.sql and java.time classes of converters no jimg option uses, on every run. (A
+        // java.nio.file.Path option would still convert.)
+        System.setProperty("picocli.disable.closures", "true");
+        // One expression: picocli compiles each once per converter it considers.
+        System.setProperty("picocli.converters.excludes", "java\\.[st].*");
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false,
                 StandardCharsets.UTF_8);
         PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true,
@@ -29,7 +44,13 @@ public final class Main {
         int code = run(args, new CliContext(out, err));
         out.flush();
         err.flush();
-        System.exit(code);
+        System.out.flush();
+        System.err.flush();
+        // Runtime.exit first asks System.Logger whether to log the exit, which boots
+        // java.util.logging (reading its configuration) in every run: about a tenth of an empty
+        // JVM's start-up. jimg registers no shutdown hooks and has flushed its output, so it halts.
+        // A verb that ever needs shutdown hooks must switch this back to System.exit.
+        Runtime.getRuntime().halt(code);
     }
 
     /** Runs one command line and returns its exit code; never throws. */
@@ -63,7 +84,7 @@ public final class Main {
         }
         String verb = args[i];
         Supplier<Object> factory = Verbs.find(verb, ctx);
-        if (factory != null) {
+        if (factory != null && !NO_NATIVE_WARM_UP.contains(verb)) {
             // The FFM linkage costs tens of milliseconds; set it up on the second core while the
             // command line is parsed.
             Thread.ofPlatform().daemon().name("native-warm-up").start(FileNode::warmUpNativeAccess);
@@ -81,7 +102,11 @@ public final class Main {
     }
 
     private static int execute(Object command, String[] args, CliContext ctx) {
-        CommandLine cl = new CommandLine(command);
+        // From the build-time model where it covers the verb: reading the annotations instead
+        // costs a generated proxy class per annotation type (docs/startup.md).
+        CommandLine.IFactory factory = CommandLine.defaultFactory();
+        CommandSpec spec = CommandModel.specFor(command, factory);
+        CommandLine cl = spec != null ? new CommandLine(spec, factory) : new CommandLine(command, factory);
         cl.setOut(new java.io.PrintWriter(ctx.out(), true));
         cl.setErr(new java.io.PrintWriter(ctx.err(), true));
         cl.setParameterExceptionHandler((ex, a) -> {

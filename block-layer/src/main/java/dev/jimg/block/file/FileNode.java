@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -30,24 +31,44 @@ import java.util.Set;
  */
 public final class FileNode implements BlockNode {
     private static final int ZERO_CHUNK = 1 << 20;
-    private static final ByteBuffer ZEROES = ByteBuffer.allocateDirect(ZERO_CHUNK).asReadOnlyBuffer();
+
+    /** A shared megabyte of zeroes, allocated on first use: most runs never write zeroes. */
+    private static final class Zeroes {
+        static final ByteBuffer CHUNK = ByteBuffer.allocateDirect(ZERO_CHUNK).asReadOnlyBuffer();
+    }
 
     private final Path path;
     private final String filename;
     private final FileChannel channel;
     private final boolean readOnly;
     private final CacheMode cache;
-    /** The native descriptor, or -1 when native calls do not apply to this path. */
-    private final int fd;
+    /**
+     * The identity of the channel's file when native calls may apply to it (a host file on Linux),
+     * else null. The native descriptor itself is opened on first need ({@link #nativeFd()}): verbs
+     * that never ask about holes or allocation then never pay for the FFM linkage at start-up.
+     */
+    private final Object nativeKey;
+    /** The native descriptor: {@link #NOT_OPENED} until first needed, -1 when native calls do not apply. */
+    private volatile int descriptor = NOT_OPENED;
+    private static final int NOT_OPENED = -2;
     private volatile boolean closed;
+    /**
+     * A read-only node's size, taken at open: nothing this node does can change it, and asking
+     * the file on every block-status query (twice per extent) was a fifth of {@code map}'s time on
+     * images with thousands of extents. QEMU likewise keeps a regular file's length. -1 for a
+     * writable node, which asks the file each time.
+     */
+    private final long readOnlySize;
 
-    private FileNode(Path path, String filename, FileChannel channel, boolean readOnly, CacheMode cache, int fd) {
+    private FileNode(Path path, String filename, FileChannel channel, boolean readOnly, CacheMode cache,
+            Object nativeKey, long readOnlySize) {
         this.path = path;
         this.filename = filename;
         this.channel = channel;
         this.readOnly = readOnly;
         this.cache = cache;
-        this.fd = fd;
+        this.nativeKey = nativeKey;
+        this.readOnlySize = readOnlySize;
     }
 
     /** Opens an existing file as {@code options} say (read-only, cache mode). */
@@ -82,16 +103,47 @@ public final class FileNode implements BlockNode {
         } catch (AccessDeniedException e) {
             throw new ImageException(filename, "Could not open '" + filename + "': Permission denied", e);
         }
-        int fd = -1;
-        if (NativeFileOps.AVAILABLE && path.getFileSystem() == FileSystems.getDefault()) {
-            try {
-                fd = NativeFileOps.open(path.toAbsolutePath(), !readOnly);
-            } catch (IOException e) {
-                channel.close();
-                throw e;
+        Object nativeKey = null;
+        long readOnlySize = -1;
+        try {
+            if (NativeFileOps.platformSupported() && path.getFileSystem() == FileSystems.getDefault()) {
+                nativeKey = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
             }
+            if (readOnly) {
+                readOnlySize = channel.size();
+            }
+        } catch (IOException e) {
+            channel.close();
+            throw e;
         }
-        return new FileNode(path, filename, channel, readOnly, cache, fd);
+        return new FileNode(path, filename, channel, readOnly, cache, nativeKey, readOnlySize);
+    }
+
+    /** The native descriptor, opened on first call; -1 when native calls do not apply to this file. */
+    private int nativeFd() throws IOException {
+        int d = descriptor;
+        if (d != NOT_OPENED) {
+            return d;
+        }
+        synchronized (this) {
+            if (descriptor == NOT_OPENED) {
+                descriptor = -1;
+                if (nativeKey != null && NativeFileOps.available() && Files.exists(path)) {
+                    descriptor = NativeFileOps.openSameFile(path.toAbsolutePath(), !readOnly, nativeKey);
+                }
+            }
+            return descriptor;
+        }
+    }
+
+    /**
+     * Opens the native descriptor now rather than on first need — for a file about to be
+     * unlinked while still in use (a scratch file), whose name will no longer lead to it. Returns
+     * whether native calls now reach the file. A file whose name is gone by the time a native call
+     * is first needed works on without them (no hole queries, no hole punching).
+     */
+    public boolean bindNativeNow() throws IOException {
+        return nativeFd() >= 0;
     }
 
     public Path path() {
@@ -108,7 +160,7 @@ public final class FileNode implements BlockNode {
 
     /** Whether hole queries and hole punching reach the host file system. */
     public boolean isNative() {
-        return fd >= 0;
+        return nativeKey != null && NativeFileOps.available();
     }
 
     @Override
@@ -123,7 +175,7 @@ public final class FileNode implements BlockNode {
 
     @Override
     public long size() throws IOException {
-        return channel.size();
+        return readOnlySize >= 0 ? readOnlySize : channel.size();
     }
 
     @Override
@@ -174,6 +226,7 @@ public final class FileNode implements BlockNode {
             truncateNative(offset + length);
             return;
         }
+        int fd = nativeFd();
         if (fd >= 0) {
             int mode = mayUnmap ? FALLOC_PUNCH : NativeFileOps.FALLOC_FL_ZERO_RANGE;
             long inFile = Math.min(length, Math.max(0, size - offset));
@@ -194,7 +247,7 @@ public final class FileNode implements BlockNode {
         long end = offset + length;
         while (pos < end) {
             int n = (int) Math.min(ZERO_CHUNK, end - pos);
-            ByteBuffer chunk = ZEROES.duplicate().limit(n);
+            ByteBuffer chunk = Zeroes.CHUNK.duplicate().limit(n);
             while (chunk.hasRemaining()) {
                 pos += channel.write(chunk, pos);
             }
@@ -206,6 +259,7 @@ public final class FileNode implements BlockNode {
     public void discard(long offset, long length) throws IOException {
         checkWritable();
         checkRange(offset, length);
+        int fd = nativeFd();
         if (fd < 0 || length == 0) {
             return;
         }
@@ -221,6 +275,7 @@ public final class FileNode implements BlockNode {
         if (readOnly || !cache.honourFlush()) {
             return;
         }
+        int fd = nativeFd();
         if (fd >= 0) {
             NativeFileOps.Result r = NativeFileOps.fdatasync(fd);
             if (r.failed()) {
@@ -250,6 +305,7 @@ public final class FileNode implements BlockNode {
         if (newSize <= channel.size()) {
             return;
         }
+        int fd = nativeFd();
         if (fd >= 0) {
             NativeFileOps.Result r = NativeFileOps.ftruncate(fd, newSize);
             if (r.failed()) {
@@ -270,11 +326,12 @@ public final class FileNode implements BlockNode {
         if (length <= 0) {
             throw new IllegalArgumentException("blockStatus needs a positive length, got " + length);
         }
-        long size = channel.size();
+        long size = size();
         if (offset >= size) {
             return new Extent(offset, length, Extent.ZERO | Extent.ALLOCATED, offset, filename, 0);
         }
         long end = Math.min(offset + length, size);
+        int fd = nativeFd();
         if (fd < 0) {
             return new Extent(offset, end - offset, Extent.DATA | Extent.ALLOCATED, offset, filename, 0);
         }
@@ -298,6 +355,7 @@ public final class FileNode implements BlockNode {
 
     @Override
     public long allocatedBytes() throws IOException {
+        int fd = nativeFd();
         if (fd >= 0) {
             long n = NativeFileOps.allocatedBytes(fd);
             if (n >= 0) {
@@ -321,8 +379,11 @@ public final class FileNode implements BlockNode {
         try {
             channel.close();
         } finally {
-            if (fd >= 0) {
-                NativeFileOps.close(fd);
+            synchronized (this) {
+                if (descriptor >= 0) {
+                    NativeFileOps.close(descriptor);
+                }
+                descriptor = -1;
             }
         }
     }

@@ -1,6 +1,9 @@
 package dev.jimg.block.file;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -9,8 +12,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * The Linux calls {@link java.nio.channels.FileChannel} does not offer — {@code lseek} with
@@ -18,14 +22,18 @@ import java.nio.file.Path;
  * {@code fstat} block counts — made through the FFM API on a second descriptor of the same file.
  *
  * <p>A second descriptor is enough because all of these act on the inode, not on the open file
- * description, so they see and affect exactly what the {@code FileChannel} reads and writes.
+ * description, so they see and affect exactly what the {@code FileChannel} reads and writes;
+ * {@link #openSameFile} checks that it is the same inode.
  *
  * <p>Every call goes through one downcall handle to libc's {@code syscall(2)} wrapper. Each FFM
  * downcall handle costs a generated stub at start-up (tens of milliseconds on a cold JVM), and
- * start-up is part of the product: one handle instead of seven. Where the platform is not Linux
- * on x86-64 or aarch64, {@link #AVAILABLE} is false and callers fall back to plain Java.
+ * start-up is part of the product: one handle instead of seven, created in {@link Linkage} on
+ * first use (or by {@link #warmUp} on a background thread), never just because a file was opened.
+ * Where the platform is not Linux on x86-64 or aarch64, or native access is denied,
+ * {@link #available()} is false and callers fall back to plain Java.
  */
 final class NativeFileOps {
+    static final int SEEK_CUR = 1;
     static final int SEEK_DATA = 3;
     static final int SEEK_HOLE = 4;
     static final int FALLOC_FL_KEEP_SIZE = 0x01;
@@ -53,45 +61,97 @@ final class NativeFileOps {
         }
     }
 
-    static final boolean AVAILABLE;
-    private static final Syscalls NR;
-    private static final MethodHandle SYSCALL;
-    private static final StructLayout CAPTURE_LAYOUT;
-    private static final VarHandle ERRNO;
+    /** The system call numbers of this platform, or null where native calls do not apply; no FFM involved. */
+    private static final Syscalls NR = System.getProperty("os.name", "").startsWith("Linux")
+            ? Syscalls.forArch(System.getProperty("os.arch", "")) : null;
 
-    static {
-        Syscalls nr = System.getProperty("os.name", "").startsWith("Linux")
-                ? Syscalls.forArch(System.getProperty("os.arch", "")) : null;
-        MethodHandle syscall = null;
-        StructLayout capture = null;
-        VarHandle errno = null;
-        if (nr != null) {
-            try {
-                Linker linker = Linker.nativeLinker();
-                capture = Linker.Option.captureStateLayout();
-                errno = capture.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-                ValueLayout.OfLong l = ValueLayout.JAVA_LONG;
-                syscall = linker.downcallHandle(linker.defaultLookup().findOrThrow("syscall"),
-                        FunctionDescriptor.of(l, l, l, l, l, l), Linker.Option.captureCallState("errno"),
-                        Linker.Option.firstVariadicArg(1));
-            } catch (RuntimeException | LinkageError e) {
-                // Native access denied or libc without syscall(): FileNode uses its fallbacks.
-                syscall = null;
+    /**
+     * The FFM linkage, set up when this class is first initialised: the expensive part, most of it
+     * method-handle plumbing the JDK generates classes for at run time, so it is kept lean.
+     *
+     * <p>{@code syscall} is variadic in C, but it is declared here with six fixed {@code long}
+     * parameters, without {@link Linker.Option#firstVariadicArg}: on the two ABIs this class
+     * supports a variadic call passes integer arguments exactly as a fixed one (x86-64 also sets
+     * AL to the number of vector registers used, which libc's {@code syscall} does not read), and
+     * the variadic adaptation made the linkage a third more expensive. errno is read at its offset
+     * in the capture state rather than through a layout path, whose machinery costs as much again.
+     * The function's address is passed on each call rather than bound into the handle, one
+     * adaptation less.
+     *
+     * <p>Initialisation also makes one call of each kind ({@link #prime}), so that whoever waits
+     * for it (the main thread, while a background thread initialises) finds the call path linked.
+     */
+    private static final class Linkage {
+        static final MemorySegment SYSCALL_ADDRESS;
+        static final MethodHandle SYSCALL;
+        static final StructLayout CAPTURE_LAYOUT;
+        static final long ERRNO_OFFSET;
+
+        static {
+            MemorySegment address = null;
+            MethodHandle syscall = null;
+            StructLayout capture = null;
+            long errnoOffset = -1;
+            if (NR != null) {
+                try {
+                    Linker linker = Linker.nativeLinker();
+                    capture = Linker.Option.captureStateLayout();
+                    errnoOffset = offsetOf(capture, "errno");
+                    ValueLayout.OfLong l = ValueLayout.JAVA_LONG;
+                    address = linker.defaultLookup().findOrThrow("syscall");
+                    syscall = linker.downcallHandle(FunctionDescriptor.of(l, l, l, l, l, l),
+                            Linker.Option.captureCallState("errno"));
+                } catch (RuntimeException | LinkageError e) {
+                    // Native access denied or libc without syscall(): FileNode uses its fallbacks.
+                    syscall = null;
+                }
+            }
+            SYSCALL_ADDRESS = address;
+            SYSCALL = syscall;
+            CAPTURE_LAYOUT = capture;
+            ERRNO_OFFSET = errnoOffset;
+            if (syscall != null) {
+                prime();
             }
         }
-        AVAILABLE = syscall != null;
-        NR = nr;
-        SYSCALL = syscall;
-        CAPTURE_LAYOUT = capture;
-        ERRNO = errno;
+
+        /**
+         * The first call through a method handle costs milliseconds of linking of its own; this
+         * makes one that fails harmlessly ({@code lseek} on descriptor -1, reading errno).
+         */
+        private static void prime() {
+            call(NR.lseek(), -1, 0, SEEK_CUR, 0);
+        }
+
+        /** Byte offset of member {@code name} in {@code struct} (whose padding is explicit). */
+        private static long offsetOf(StructLayout struct, String name) {
+            long offset = 0;
+            for (MemoryLayout member : struct.memberLayouts()) {
+                if (member.name().filter(name::equals).isPresent()) {
+                    return offset;
+                }
+                offset += member.byteSize();
+            }
+            throw new IllegalStateException("no " + name + " in " + struct);
+        }
     }
 
     private NativeFileOps() {
     }
 
+    /** Whether this platform has the calls at all (Linux on x86-64 or aarch64); costs nothing. */
+    static boolean platformSupported() {
+        return NR != null;
+    }
+
+    /** Whether native calls work here; sets up the FFM linkage if that has not happened yet. */
+    static boolean available() {
+        return Linkage.SYSCALL != null;
+    }
+
     /** Initialises the native linkage now, e.g. on a background thread at start-up. */
     static boolean warmUp() {
-        return AVAILABLE;
+        return available();
     }
 
     /** The result of a call: its return value and the errno it left. */
@@ -101,13 +161,21 @@ final class NativeFileOps {
         }
     }
 
+    /**
+     * Each thread's buffer for the errno a call leaves, reused from call to call: a confined
+     * arena per call cost more than the system call itself when {@code map} walks thousands of
+     * extents. {@code ofAuto}, because the threads include short-lived virtual ones.
+     */
+    private static final ThreadLocal<MemorySegment> CAPTURE_STATE =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(Linkage.CAPTURE_LAYOUT));
+
     private static Result call(long number, long a, long b, long c, long d) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
+        MemorySegment state = CAPTURE_STATE.get();
+        try {
             Result r;
             do {
-                long rc = (long) SYSCALL.invokeExact(state, number, a, b, c, d);
-                r = new Result(rc, rc < 0 ? (int) ERRNO.get(state, 0L) : 0);
+                long rc = (long) Linkage.SYSCALL.invokeExact(Linkage.SYSCALL_ADDRESS, state, number, a, b, c, d);
+                r = new Result(rc, rc < 0 ? view(state).getInt((int) Linkage.ERRNO_OFFSET) : 0);
             } while (r.failed() && r.errno() == EINTR);
             return r;
         } catch (RuntimeException | Error e) {
@@ -117,9 +185,31 @@ final class NativeFileOps {
         }
     }
 
-    static int open(Path path, boolean writable) throws IOException {
+    /**
+     * Opens {@code path} again and checks that the new descriptor refers to the file whose
+     * {@linkplain BasicFileAttributes#fileKey() key} is {@code expectedKey} — the file the caller's
+     * channel has open — so that a file renamed or replaced in between is refused rather than
+     * answering hole queries for the wrong inode.
+     */
+    static int openSameFile(Path path, boolean writable, Object expectedKey) throws IOException {
+        int fd = open(path, writable);
+        Object key;
+        try {
+            key = Files.readAttributes(Path.of("/proc/self/fd/" + fd), BasicFileAttributes.class).fileKey();
+        } catch (IOException | RuntimeException e) {
+            close(fd);
+            throw e;
+        }
+        if (!expectedKey.equals(key)) {
+            close(fd);
+            throw new IOException(path + ": the file was replaced while open");
+        }
+        return fd;
+    }
+
+    private static int open(Path path, boolean writable) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment name = arena.allocateFrom(path.toString());
+            MemorySegment name = cString(arena, path.toString());
             Result r = call(NR.openat(), AT_FDCWD, name.address(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0);
             if (r.failed()) {
                 throw new IOException("open " + path + " failed: " + strerror(r.errno()));
@@ -156,8 +246,25 @@ final class NativeFileOps {
             if (r.failed()) {
                 return -1;
             }
-            return stat.get(ValueLayout.JAVA_LONG, STAT_BLOCKS_OFFSET) * 512;
+            return view(stat).getLong((int) STAT_BLOCKS_OFFSET) * 512;
         }
+    }
+
+    /**
+     * Native memory as a byte buffer in the platform's byte order. Reading through a buffer
+     * rather than {@code MemorySegment.get(ValueLayout…)} keeps the JDK's var-handle machinery,
+     * which costs milliseconds to set up on first use, off the start-up path.
+     */
+    private static ByteBuffer view(MemorySegment segment) {
+        return segment.asByteBuffer().order(ByteOrder.nativeOrder());
+    }
+
+    /** {@code s} as a NUL-terminated UTF-8 C string in {@code arena} (not {@code allocateFrom}: see {@link #view}). */
+    private static MemorySegment cString(Arena arena, String s) {
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        MemorySegment segment = arena.allocate(bytes.length + 1L); // zeroed: the terminator is there
+        view(segment).put(bytes);
+        return segment;
     }
 
     static String strerror(int errno) {

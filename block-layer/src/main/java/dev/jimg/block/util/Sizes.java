@@ -2,9 +2,8 @@ package dev.jimg.block.util;
 
 import dev.jimg.block.ImageException;
 import java.math.BigDecimal;
-import java.math.MathContext;
+import java.math.BigInteger;
 import java.math.RoundingMode;
-import java.util.Locale;
 
 /** Byte counts as qemu-img reads and prints them. */
 public final class Sizes {
@@ -86,19 +85,86 @@ public final class Sizes {
         return formatThreeSignificant(value) + " " + UNIT_NAMES[unit] + "B";
     }
 
-    /** C's {@code %0.3g}. */
+    /**
+     * C's {@code %0.3g} as glibc prints it: rounded on the exact binary value, ties to even.
+     * ({@link java.util.Formatter}'s {@code %g} rounds the shortest decimal string half-up instead,
+     * and differs on ties such as 1.125, which sizes in binary units often are.) Works on the
+     * double's integer mantissa and exponent rather than through {@code BigDecimal}, whose static
+     * initialiser alone costs more than the rest of {@code jimg info}.
+     */
     static String formatThreeSignificant(double value) {
+        if (Double.isNaN(value) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException("not a finite number: " + value);
+        }
         if (value == 0) {
             return "0";
         }
-        BigDecimal rounded = new BigDecimal(value).round(new MathContext(3, RoundingMode.HALF_EVEN));
-        int exponent = rounded.precision() - rounded.scale() - 1;
-        if (exponent < -4 || exponent >= 3) {
-            BigDecimal mantissa = rounded.movePointLeft(exponent).stripTrailingZeros();
-            return mantissa.toPlainString() + "e" + (exponent < 0 ? "-" : "+")
-                    + String.format(Locale.ROOT, "%02d", Math.abs(exponent));
+        if (value < 0) {
+            return "-" + formatThreeSignificant(-value);
         }
-        return rounded.stripTrailingZeros().toPlainString();
+        long bits = Double.doubleToRawLongBits(value);
+        int biasedExponent = (int) (bits >>> 52) & 0x7ff;
+        long mantissa = bits & ((1L << 52) - 1);
+        int exponent2 = -1074; // subnormal: value = mantissa * 2^-1074
+        if (biasedExponent != 0) {
+            mantissa |= 1L << 52;
+            exponent2 = biasedExponent - 1075;
+        }
+        // Find the decimal exponent whose three digits the rounded value has; log10 may be one off.
+        int exponent10 = (int) Math.floor(Math.log10(value));
+        long digits;
+        while (true) {
+            digits = roundHalfEven(mantissa, exponent2, 2 - exponent10);
+            if (digits >= 1000) {
+                exponent10++;
+            } else if (digits < 100) {
+                exponent10--;
+            } else {
+                break;
+            }
+        }
+        String d = Long.toString(digits);
+        if (exponent10 < -4 || exponent10 >= 3) {
+            return stripFraction(d.charAt(0) + "." + d.substring(1)) + "e" + (exponent10 < 0 ? "-" : "+")
+                    + (Math.abs(exponent10) < 10 ? "0" : "") + Math.abs(exponent10);
+        }
+        if (exponent10 >= 0) {
+            return stripFraction(d.substring(0, exponent10 + 1) + "." + d.substring(exponent10 + 1));
+        }
+        return stripFraction("0." + "0".repeat(-exponent10 - 1) + d);
+    }
+
+    /** {@code mantissa * 2^exponent2 * 10^exponent10}, rounded to an integer with ties to even. */
+    private static long roundHalfEven(long mantissa, int exponent2, int exponent10) {
+        BigInteger numerator = BigInteger.valueOf(mantissa);
+        BigInteger denominator = BigInteger.ONE;
+        if (exponent10 >= 0) {
+            numerator = numerator.multiply(BigInteger.TEN.pow(exponent10));
+        } else {
+            denominator = BigInteger.TEN.pow(-exponent10);
+        }
+        if (exponent2 >= 0) {
+            numerator = numerator.shiftLeft(exponent2);
+        } else {
+            denominator = denominator.shiftLeft(-exponent2);
+        }
+        BigInteger[] qr = numerator.divideAndRemainder(denominator);
+        long q = qr[0].longValueExact();
+        int half = qr[1].shiftLeft(1).compareTo(denominator);
+        return half > 0 || (half == 0 && (q & 1) != 0) ? q + 1 : q;
+    }
+
+    /** {@code %g} without the {@code #} flag: no trailing zeros after the point, and no bare point. */
+    private static String stripFraction(String s) {
+        int point = s.indexOf('.');
+        if (point < 0) {
+            return s;
+        }
+        int end = s.length();
+        while (end > point + 1 && s.charAt(end - 1) == '0') {
+            end--;
+        }
+        return end == point + 1 ? s.substring(0, point) : s.substring(0, end);
     }
 
     /** Rounds {@code value} up to a multiple of {@code alignment} (a power of two). */

@@ -34,6 +34,60 @@ class FileNodeTest {
     }
 
     @Test
+    void opensItsNativeDescriptorOnlyWhenANativeCallNeedsIt() throws IOException {
+        Path p = dir.resolve("lazy");
+        Files.write(p, filled(4096, 1));
+        try (FileNode node = FileNode.open(p, "lazy", OpenOptions.defaults())) {
+            assertEquals(1, descriptorsOf(p), "only the channel's descriptor after open");
+            node.read(0, ByteBuffer.allocate(512));
+            assertEquals(1, descriptorsOf(p), "reads go through the channel");
+            node.blockStatus(0, 4096);
+            assertEquals(2, descriptorsOf(p), "a hole query opens the native descriptor");
+        }
+        assertEquals(0, descriptorsOf(p));
+    }
+
+    /** How many of this process's open descriptors refer to {@code p}. */
+    private static long descriptorsOf(Path p) throws IOException {
+        Path target = p.toRealPath();
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).equals(target);
+                } catch (IOException e) {
+                    return false; // the descriptor the listing itself used, closed by now
+                }
+            }).count();
+        }
+    }
+
+    @Test
+    void aReadOnlyNodeKeepsTheSizeItWasOpenedWithAsQemuDoes() throws IOException {
+        Path p = dir.resolve("fixed");
+        Files.write(p, filled(4096, 1));
+        try (FileNode ro = FileNode.open(p, "fixed", OpenOptions.builder().readOnly(true).build());
+                FileNode rw = FileNode.open(p, "fixed", OpenOptions.defaults())) {
+            rw.resize(8192);
+            assertEquals(8192, rw.size());
+            assertEquals(4096, ro.size());
+            assertEquals(4096, ro.blockStatus(0, 8192).length(), "block status stops at the size it knows");
+        }
+    }
+
+    @Test
+    void refusesNativeCallsOnAFileReplacedWhileOpen() throws IOException {
+        Path p = dir.resolve("img");
+        Files.write(p, filled(4096, 1));
+        try (FileNode node = FileNode.open(p, "img", OpenOptions.defaults())) {
+            Path other = dir.resolve("other");
+            Files.write(other, filled(8192, 2));
+            Files.move(other, p, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            IOException e = assertThrows(IOException.class, () -> node.blockStatus(0, 4096));
+            assertTrue(e.getMessage().endsWith("the file was replaced while open"), e.getMessage());
+        }
+    }
+
+    @Test
     void reportsHolesAsZeroAndWrittenBlocksAsData() throws IOException {
         try (FileNode node = FileNode.create(dir.resolve("sparse"), "sparse")) {
             node.resize(8L * MiB);

@@ -23,7 +23,9 @@ class SizesTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"999.5,1e+03", "12.345,12.3", "0.0001234,0.000123", "123456,1.23e+05"})
+    @CsvSource({"999.5,1e+03", "12.345,12.3", "0.0001234,0.000123", "123456,1.23e+05", "1.125,1.12",
+            "1.375,1.38", "0.0625,0.0625", "100,100", "0.00001,1e-05", "5e-324,4.94e-324", "1.7976931348623157e308,1.8e+308",
+            "-2.5,-2.5", "999.4999,999", "9.995,9.99", "99.95,100"})
     void formatsLikePrintfPercentG(double value, String expected) {
         assertEquals(expected, Sizes.formatThreeSignificant(value));
     }

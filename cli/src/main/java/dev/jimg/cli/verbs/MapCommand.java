@@ -6,7 +6,6 @@ import dev.jimg.block.Extent;
 import dev.jimg.block.ImageException;
 import dev.jimg.block.util.Sizes;
 import dev.jimg.cli.CliContext;
-import java.io.PrintStream;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,30 +49,77 @@ final class MapCommand extends VerbBase {
             long size = node.size();
             long end = max < 0 ? size : Math.min(size, start + max);
             List<Extent> extents = start < end ? ChainStatus.map(node, start, end - start) : List.of();
-            PrintStream out = ctx.out();
-            if (mode.equals("json")) {
-                out.print('[');
-                for (int i = 0; i < extents.size(); i++) {
-                    if (i > 0) {
-                        out.print(",\n");
-                    }
-                    out.print(jsonEntry(extents.get(i)));
-                }
-                out.print("]\n");
-            } else {
-                out.printf("%-16s%-16s%-16s%s%n", "Offset", "Length", "Mapped to", "File");
-                for (Extent e : extents) {
-                    if (e.isData() && !e.hasHostOffset()) {
-                        throw new ImageException(filename, "File contains external, encrypted or compressed clusters.");
-                    }
-                    if (e.isData() && e.hasHostOffset()) {
-                        out.printf("%-16s%-16s%-16s%s%n", hex(e.offset()), hex(e.length()), hex(e.hostOffset()),
-                                e.hostFile());
-                    }
-                }
+            StringBuilder text = new StringBuilder(FLUSH_CHARS + 256);
+            try {
+                print(extents, mode, text);
+            } finally {
+                ctx.out().print(text);
             }
         }
         return 0;
+    }
+
+    /**
+     * How much text to gather before writing it out. An image can have thousands of extents, and
+     * written line by line through the print stream (or formatted with {@code printf}) each costs
+     * more than finding it.
+     */
+    private static final int FLUSH_CHARS = 1 << 16;
+
+    private void print(List<Extent> extents, String mode, StringBuilder text) {
+        if (mode.equals("json")) {
+            text.append('[');
+            for (int i = 0; i < extents.size(); i++) {
+                if (i > 0) {
+                    text.append(",\n");
+                }
+                text.append(jsonEntry(extents.get(i)));
+                flushIfFull(text);
+            }
+            text.append("]\n");
+            return;
+        }
+        // qemu-img's "%-16s%-16s%-16s%s\n"
+        column(text, "Offset");
+        column(text, "Length");
+        column(text, "Mapped to");
+        text.append("File").append(System.lineSeparator());
+        for (Extent e : extents) {
+            if (e.isData() && !e.hasHostOffset()) {
+                throw new ImageException(filename, "File contains external, encrypted or compressed clusters.");
+            }
+            if (e.isData() && e.hasHostOffset()) {
+                hexColumn(text, e.offset());
+                hexColumn(text, e.length());
+                hexColumn(text, e.hostOffset());
+                text.append(e.hostFile()).append(System.lineSeparator());
+                flushIfFull(text);
+            }
+        }
+    }
+
+    private void flushIfFull(StringBuilder text) {
+        if (text.length() >= FLUSH_CHARS) {
+            ctx.out().print(text);
+            text.setLength(0);
+        }
+    }
+
+    private static void column(StringBuilder text, String value) {
+        int end = text.length() + 16;
+        text.append(value);
+        text.repeat(' ', Math.max(0, end - text.length()));
+    }
+
+    /** C's {@code %#x} in a 16-wide column: {@code 0x} prefix except for zero. */
+    private static void hexColumn(StringBuilder text, long v) {
+        int end = text.length() + 16;
+        if (v == 0) {
+            text.append('0');
+        } else {
+            text.append("0x").append(Long.toHexString(v));
+        }
+        text.repeat(' ', Math.max(0, end - text.length()));
     }
 
     static String jsonEntry(Extent e) {
@@ -85,11 +131,6 @@ final class MapCommand extends VerbBase {
             s.append(", \"offset\": ").append(e.hostOffset());
         }
         return s.append('}').toString();
-    }
-
-    /** C's {@code %#x}: {@code 0x} prefix except for zero. */
-    private static String hex(long v) {
-        return v == 0 ? "0" : "0x" + Long.toHexString(v);
     }
 
     private static long parseOffset(String what, String text) {

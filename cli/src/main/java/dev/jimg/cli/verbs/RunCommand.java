@@ -1,6 +1,6 @@
 package dev.jimg.cli.verbs;
 
-import dev.jimg.block.NotSupportedException;
+import dev.jimg.emulator.launch.Emulator;
 import dev.jimg.cli.CliContext;
 import dev.jimg.cli.PreparesArguments;
 import java.util.List;
@@ -26,7 +26,6 @@ final class RunCommand extends VerbBase implements PreparesArguments {
 
     @Override
     protected int run() {
-        throw new NotSupportedException("run: the emulator is not part of this build yet (" + arguments.size()
-                + " arguments ignored)");
+        return Emulator.run(arguments, ctx.opener(), ctx.in(), ctx.out(), ctx.err());
     }
 }

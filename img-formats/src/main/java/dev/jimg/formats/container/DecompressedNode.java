@@ -71,6 +71,13 @@ final class DecompressedNode extends ReadOnlyNode {
         FileNode cache;
         try {
             cache = FileNode.create(tmp, tmp.toString());
+            try {
+                // Hole queries must keep working once the name is gone.
+                cache.bindNativeNow();
+            } catch (IOException | RuntimeException e) {
+                cache.close();
+                throw e;
+            }
         } finally {
             Files.delete(tmp);
         }

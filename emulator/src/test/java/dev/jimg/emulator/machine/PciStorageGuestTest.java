@@ -1,0 +1,119 @@
+package dev.jimg.emulator.machine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jimg.emulator.guest.DiskImages;
+import dev.jimg.emulator.guest.GuestImage;
+import dev.jimg.emulator.guest.GuestPattern;
+import dev.jimg.emulator.guest.GuestReport;
+import dev.jimg.emulator.testutil.Machines;
+import dev.jimg.emulator.testutil.RunResult;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Linux 6.1's own drivers on the PCIe storage controllers: {@code virtio_pci} + {@code virtio_blk}
+ * and {@code ahci} + {@code libata} (NCQ) find their disk on the bus, init's {@code readwrite}
+ * round-trips a file through ext4 that the host then reads with {@code debugfs}, and init's
+ * {@code stress} (parallel O_DIRECT workers) sees no error and leaves its pattern on the disk.
+ * Guest timer waits (AHCI link debounce) are skipped with {@code -icount shift=auto,sleep=off}.
+ */
+@Tag("interop")
+class PciStorageGuestTest {
+    private static final Duration TIMEOUT = Duration.ofMinutes(4);
+    private static final long DISK_SIZE = 64L << 20;
+    private static final byte[] HELLO = "hello over PCI\n".getBytes(StandardCharsets.US_ASCII);
+
+    /** The PCI ways to attach drive {@code disk0}, with the node Linux gives the disk. */
+    enum Bus {
+        VIRTIO_PCI("/dev/vda", "-device", "virtio-blk-pci,drive=disk0"),
+        AHCI("/dev/sda", "-device", "ahci,id=ahci0", "-device", "ide-hd,drive=disk0,bus=ahci0.0");
+
+        final String node;
+        final List<String> devices;
+
+        Bus(String node, String... devices) {
+            this.node = node;
+            this.devices = List.of(devices);
+        }
+    }
+
+    private static GuestImage guest;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void buildGuest() throws IOException {
+        guest = GuestImage.build();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Bus.class)
+    void readsAndWritesExt4(Bus bus) throws Exception {
+        Path disk = dir.resolve("disk.raw");
+        DiskImages.ext4(disk, DISK_SIZE, Map.of("/hello.txt", HELLO));
+
+        GuestReport report = boot(bus, disk, "jimg.test=readwrite jimg.dev=" + bus.node
+                + " jimg.write=/written.bin jimg.size=1M jimg.seed=7");
+
+        byte[] expected = GuestPattern.bytes(7, 0, 1 << 20);
+        assertEquals(GuestPattern.crc32(HELLO), report.value("read.crc32"));
+        assertEquals(GuestPattern.crc32(expected), report.value("readback.crc32"));
+        assertArrayEquals(expected, DiskImages.readExt4File(disk, "/written.bin"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Bus.class)
+    void parallelDirectIoSeesNoErrorAndLeavesTheLastRoundsPattern(Bus bus) throws Exception {
+        Path disk = dir.resolve("disk.raw");
+        try (RandomAccessFile raf = new RandomAccessFile(disk.toFile(), "rw")) {
+            raf.setLength(DISK_SIZE);
+        }
+        int procs = 4;
+        int region = 1 << 20;
+        int offset = 1 << 20;
+
+        GuestReport report = boot(bus, disk, "jimg.test=stress jimg.dev=" + bus.node + " jimg.procs=" + procs
+                + " jimg.region=" + region + " jimg.offset=" + offset + " jimg.rounds=2 jimg.seed=11");
+
+        assertEquals(0, report.longValue("stress.mismatched_sectors"));
+        assertEquals(0, report.longValue("stress.io_errors"));
+        byte[] written = new byte[procs * region];
+        try (RandomAccessFile raf = new RandomAccessFile(disk.toFile(), "r")) {
+            raf.seek(offset);
+            raf.readFully(written);
+        }
+        assertArrayEquals(GuestPattern.bytes(12, offset, written.length), written, "round 2's pattern (seed 11 + 1)");
+    }
+
+    private GuestReport boot(Bus bus, Path disk, String parameters) throws Exception {
+        List<String> args = new ArrayList<>(List.of("-M", "virt", "-m", "256M", "-nographic", "-no-reboot",
+                "-bios", "default", "-icount", "shift=auto,sleep=off",
+                "-kernel", guest.kernel().toString(), "-initrd", guest.initramfs().toString(),
+                "-append", "console=ttyS0 panic=-1 " + parameters,
+                "-drive", "if=none,id=disk0,format=raw,file=" + disk));
+        args.addAll(bus.devices);
+        RunResult run = Machines.runOurs(args, TIMEOUT);
+        GuestReport report = GuestReport.parse(run.output());
+        assertFalse(run.timedOut(), () -> "the guest did not power off in " + TIMEOUT + ":\n" + run.output());
+        assertTrue(report.ok(), () -> "init did not report OK:\n" + run.output());
+        assertEquals(0, run.status(), run::output);
+        assertFalse(run.output().contains("jimg: warning"), run::output);
+        return report;
+    }
+}
