@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.TestReporter;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -29,7 +30,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * are allowed), and every byte flushed before the cut and not written since must read back.
  */
 class PowerCutTest {
-    private static final int OPS = 36;
+    private static final int OPS = 60;
     /** Every tenth operation at most goes without a flush after it; the guest flushes at random too. */
     private static final int FLUSH_EVERY = 10;
 
@@ -55,7 +56,8 @@ class PowerCutTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
-    void cutAfterAnyWriteLeavesAnImageThatOpensChecksCleanAndKeepsFlushedData(Case c) throws Exception {
+    void cutAfterAnyWriteLeavesAnImageThatOpensChecksCleanAndKeepsFlushedData(Case c, TestReporter reporter)
+            throws Exception {
         Path img = dir.resolve("fresh." + c.format());
         Images.create(c.format(), img, c.size(), c.options());
         byte[] fresh = Files.readAllBytes(img);
@@ -65,6 +67,7 @@ class PowerCutTest {
         for (long cut = 1; cut <= total; cut++) {
             run(c, fresh, cut, loss);
         }
+        reporter.publishEntry("power cuts survived", c + ": " + total);
     }
 
     /** Runs the workload with the power cut after {@code cut} writes; returns the writes made. */
