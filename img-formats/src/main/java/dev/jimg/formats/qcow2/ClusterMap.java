@@ -36,6 +36,9 @@ final class ClusterMap {
     void load(Qcow2Header h) throws IOException {
         l1 = readL1(h.l1TableOffset(), h.l1Size());
         l1Offset = h.l1TableOffset();
+        if (s.refcounts() != null) {
+            s.refcounts().forgetTablesHighWater();
+        }
     }
 
     long[] readL1(long offset, int entries) throws IOException {
@@ -59,6 +62,7 @@ final class ClusterMap {
     void setL1(long[] table, long offset) {
         this.l1 = table;
         this.l1Offset = offset;
+        s.refcounts().forgetTablesHighWater();
     }
 
     // ---------------------------------------------------------------- lookups

@@ -154,6 +154,24 @@ class Qcow2HostileImageTest {
     }
 
     @Test
+    void refusesToAllocateClustersHoldingMetadataWhoseRefcountIsZero() throws Exception {
+        // Found by fuzzing: zeroed refcounts of the header and tables handed them out for data.
+        byte[] b = image();
+        ByteBuffer h = ByteBuffer.wrap(b);
+        long refblock = h.getLong((int) h.getLong(48)) & ~0x1ffL;
+        for (int c = 0; c < 4; c++) { // header, refcount table and block, L1 table
+            put(b, (int) refblock + 2 * c, 0, 2);
+        }
+        MemoryFileNode disk = new MemoryFileNode("bad.qcow2", b);
+        try (BlockNode n = NodeContext.open(disk, false)) {
+            CorruptImageException e = assertThrows(CorruptImageException.class,
+                    () -> n.write(768 << 10, ByteBuffer.allocate(4096)));
+            assertTrue(e.getMessage().contains("Preventing invalid allocation"), e.getMessage());
+        }
+        assertTrue(java.util.Arrays.equals(b, 0, 72, disk.contents(), 0, 72), "the header was not overwritten");
+    }
+
+    @Test
     void randomlyDamagedHeadersNeverHangOrExhaustMemory() throws Exception {
         byte[] good = image();
         Random r = new Random(1234);
