@@ -18,7 +18,9 @@ import java.nio.ByteBuffer;
 import java.nio.file.FileSystem;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * What the fuzz targets do with an arbitrary byte array: store it as an image file on an
@@ -107,7 +109,7 @@ final class ImageWorkout {
         try (BlockNode node = OPENER.open(file.toString(), format, options)) {
             info(node);
             check(node);
-            Extent[] extents = map(node);
+            List<Extent> extents = map(node);
             long used = THREADS.getCurrentThreadAllocatedBytes() - before;
             if (read) {
                 readBack(node, extents);
@@ -171,10 +173,9 @@ final class ImageWorkout {
         }
     }
 
-    private static Extent[] map(BlockNode node) throws IOException {
+    private static List<Extent> map(BlockNode node) throws IOException {
         long size = node.size();
-        Extent[] out = new Extent[0];
-        java.util.List<Extent> extents = new java.util.ArrayList<>();
+        List<Extent> extents = new ArrayList<>();
         long pos = 0;
         while (pos < size && extents.size() < MAX_MAP_EXTENTS) {
             Extent e = ChainStatus.of(node, pos, size - pos);
@@ -184,10 +185,10 @@ final class ImageWorkout {
             extents.add(e);
             pos = e.end();
         }
-        return extents.toArray(out);
+        return extents;
     }
 
-    private static void readBack(BlockNode node, Extent[] extents) throws IOException {
+    private static void readBack(BlockNode node, List<Extent> extents) throws IOException {
         long budget = READ_TOTAL;
         for (Extent e : extents) {
             if (budget <= 0) {

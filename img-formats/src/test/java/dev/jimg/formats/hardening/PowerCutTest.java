@@ -8,6 +8,7 @@ import dev.jimg.block.Checkable;
 import dev.jimg.block.testing.FaultInjectingNode;
 import dev.jimg.block.testing.MemoryFileNode;
 import dev.jimg.formats.testing.Images;
+import dev.jimg.formats.testing.NodeOpenContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.jimg.formats.hardening;
+package dev.jimg.formats.testing;
 
 import dev.jimg.block.BackingReference;
 import dev.jimg.block.BlockNode;
@@ -14,10 +14,10 @@ import java.nio.file.Path;
  * registry, without backing or related files: what the cross-format tests need to put a driver
  * over a node that models a disk.
  */
-record NodeOpenContext(BlockNode file, OpenOptions options) implements OpenContext {
+public record NodeOpenContext(BlockNode file, OpenOptions options) implements OpenContext {
 
     /** The image on {@code file} opened as {@code format}. */
-    static BlockNode open(String format, BlockNode file, boolean readOnly) throws IOException {
+    public static BlockNode open(String format, BlockNode file, boolean readOnly) throws IOException {
         OpenOptions o = readOnly ? OpenOptions.readOnlyDefaults() : OpenOptions.defaults();
         return Formats.registry().require(format).open(new NodeOpenContext(file, o));
     }
