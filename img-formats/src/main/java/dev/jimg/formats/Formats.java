@@ -5,6 +5,7 @@ import dev.jimg.block.spi.FormatDriver;
 import dev.jimg.block.spi.ProbeInput;
 import dev.jimg.formats.container.CompressedDriver;
 import dev.jimg.formats.container.OvaDriver;
+import dev.jimg.formats.foreign.ForeignFormatDriver;
 import dev.jimg.formats.qcow2.Qcow2Driver;
 import dev.jimg.formats.raw.RawDriver;
 import dev.jimg.formats.vdi.VdiDriver;
@@ -31,7 +32,7 @@ public final class Formats {
     }
 
     private static List<FormatDriver> nonRawDrivers() {
-        return List.of(
+        List<FormatDriver> drivers = new ArrayList<>(List.of(
                 new Qcow2Driver(),
                 new VdiDriver(),
                 new VmdkDriver(),
@@ -40,7 +41,10 @@ public final class Formats {
                 new OvaDriver(Formats::registry),
                 CompressedDriver.gzip(Formats::registry),
                 CompressedDriver.xz(Formats::registry),
-                CompressedDriver.zstd(Formats::registry));
+                CompressedDriver.zstd(Formats::registry)));
+        // Recognised only, so that they are refused by name instead of probed as raw.
+        drivers.addAll(ForeignFormatDriver.all());
+        return List.copyOf(drivers);
     }
 
     private static boolean probesAsAnyOf(List<FormatDriver> drivers, byte[] sector) {

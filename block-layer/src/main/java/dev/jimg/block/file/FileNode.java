@@ -28,6 +28,9 @@ import java.util.Set;
  * everything is reported as data, holes become written zeroes, flush is {@code force}.
  *
  * <p>As a POSIX file, the node reads zeroes past its end and grows when written there.
+ *
+ * <p>An existing image opened through {@link #open} is locked as QEMU locks it
+ * ({@link ImageLocks}): the native descriptor is then opened at once, not on first need.
  */
 public final class FileNode implements BlockNode {
     private static final int ZERO_CHUNK = 1 << 20;
@@ -85,7 +88,32 @@ public final class FileNode implements BlockNode {
                 flags.add(StandardOpenOption.DSYNC);
             }
         }
-        return openWith(path, filename, flags, options.readOnly(), options.cache());
+        if (options.forceShare() && !options.readOnly()) {
+            throw new ImageException(filename, "force-share=on can only be used with read-only images");
+        }
+        FileNode node = openWith(path, filename, flags, options.readOnly(), options.cache());
+        try {
+            node.lockAsQemuDoes(options.forceShare());
+        } catch (IOException | RuntimeException e) {
+            node.close();
+            throw e;
+        }
+        return node;
+    }
+
+    /**
+     * Takes QEMU's image locks ({@link ImageLocks}) on a host file, so that jimg and QEMU's tools
+     * never write one image at once. Needs the native descriptor, which holds the locks until
+     * the node closes; elsewhere (an in-memory file system, another OS) there is nothing to share.
+     */
+    private void lockAsQemuDoes(boolean forceShare) throws IOException {
+        if (nativeKey == null) {
+            return;
+        }
+        int fd = nativeFd();
+        if (fd >= 0) {
+            ImageLocks.acquire(fd, filename, readOnly, forceShare);
+        }
     }
 
     /** Creates (or truncates) a file for writing a new image. */

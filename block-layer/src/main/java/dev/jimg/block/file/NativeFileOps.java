@@ -51,11 +51,11 @@ final class NativeFileOps {
 
     /** System call numbers; x86-64 and the generic table aarch64 uses differ. */
     private record Syscalls(long openat, long close, long lseek, long fallocate, long fdatasync, long ftruncate,
-            long fstat) {
+            long fstat, long fcntl) {
         static Syscalls forArch(String arch) {
             return switch (arch) {
-                case "amd64", "x86_64" -> new Syscalls(257, 3, 8, 285, 75, 77, 5);
-                case "aarch64" -> new Syscalls(56, 57, 62, 47, 83, 46, 80);
+                case "amd64", "x86_64" -> new Syscalls(257, 3, 8, 285, 75, 77, 5, 72);
+                case "aarch64" -> new Syscalls(56, 57, 62, 47, 83, 46, 80, 25);
                 default -> null;
             };
         }
@@ -238,6 +238,53 @@ final class NativeFileOps {
         return call(NR.ftruncate(), fd, length, 0, 0);
     }
 
+    // Open file description locks, fcntl(2): the byte-range locks QEMU's file-posix takes.
+    private static final int F_OFD_GETLK = 36;
+    private static final int F_OFD_SETLK = 37;
+    static final short F_RDLCK = 0;
+    static final short F_WRLCK = 1;
+    static final short F_UNLCK = 2;
+    /**
+     * {@code struct flock} on x86-64 and aarch64: {@code short l_type; short l_whence; off_t
+     * l_start; off_t l_len; pid_t l_pid;} — 32 bytes with padding; l_pid must be 0 for OFD locks.
+     */
+    private static final long FLOCK_SIZE = 32;
+    private static final int FLOCK_START = 8;
+    private static final int FLOCK_LEN = 16;
+
+    /**
+     * Takes ({@code type} {@link #F_RDLCK}) or drops ({@link #F_UNLCK}) an open file description
+     * lock on {@code length} bytes from {@code start}, without waiting.
+     */
+    static Result ofdSetLock(int fd, short type, long start, long length) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment flock = flock(arena, type, start, length);
+            return call(NR.fcntl(), fd, F_OFD_SETLK, flock.address(), 0);
+        }
+    }
+
+    /**
+     * Whether another open file description holds a lock on the range that conflicts with a lock
+     * of {@code type}: the conflicting lock's type, {@link #F_UNLCK} if none, or -1 if the query
+     * failed.
+     */
+    static int ofdTestLock(int fd, short type, long start, long length) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment flock = flock(arena, type, start, length);
+            Result r = call(NR.fcntl(), fd, F_OFD_GETLK, flock.address(), 0);
+            return r.failed() ? -1 : view(flock).getShort(0);
+        }
+    }
+
+    private static MemorySegment flock(Arena arena, short type, long start, long length) {
+        MemorySegment flock = arena.allocate(FLOCK_SIZE, 8); // zeroed: SEEK_SET, l_pid 0
+        ByteBuffer b = view(flock);
+        b.putShort(0, type);
+        b.putLong(FLOCK_START, start);
+        b.putLong(FLOCK_LEN, length);
+        return flock;
+    }
+
     /** Bytes allocated to the file ({@code st_blocks * 512}), or -1 if fstat fails. */
     static long allocatedBytes(int fd) {
         try (Arena arena = Arena.ofConfined()) {
@@ -274,6 +321,7 @@ final class NativeFileOps {
             case 5 -> "Input/output error";
             case ENXIO -> "No such device or address";
             case 9 -> "Bad file descriptor";
+            case 11 -> "Resource temporarily unavailable";
             case 13 -> "Permission denied";
             case 21 -> "Is a directory";
             case 22 -> "Invalid argument";

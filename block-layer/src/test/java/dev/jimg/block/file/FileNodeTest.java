@@ -36,13 +36,25 @@ class FileNodeTest {
     @Test
     void opensItsNativeDescriptorOnlyWhenANativeCallNeedsIt() throws IOException {
         Path p = dir.resolve("lazy");
-        Files.write(p, filled(4096, 1));
-        try (FileNode node = FileNode.open(p, "lazy", OpenOptions.defaults())) {
-            assertEquals(1, descriptorsOf(p), "only the channel's descriptor after open");
+        try (FileNode node = FileNode.create(p, "lazy")) {
+            node.write(0, ByteBuffer.wrap(filled(4096, 1)));
+            assertEquals(1, descriptorsOf(p), "only the channel's descriptor for a new file");
             node.read(0, ByteBuffer.allocate(512));
             assertEquals(1, descriptorsOf(p), "reads go through the channel");
             node.blockStatus(0, 4096);
             assertEquals(2, descriptorsOf(p), "a hole query opens the native descriptor");
+        }
+        assertEquals(0, descriptorsOf(p));
+    }
+
+    @Test
+    void anExistingImageHoldsItsNativeDescriptorFromOpenForQemusLocks() throws IOException {
+        Path p = dir.resolve("locked");
+        Files.write(p, filled(4096, 1));
+        try (FileNode node = FileNode.open(p, "locked", OpenOptions.defaults())) {
+            assertEquals(2, descriptorsOf(p), "the lock bytes are held through the native descriptor");
+            node.blockStatus(0, 4096);
+            assertEquals(2, descriptorsOf(p), "hole queries use the same descriptor");
         }
         assertEquals(0, descriptorsOf(p));
     }
@@ -65,7 +77,8 @@ class FileNodeTest {
     void aReadOnlyNodeKeepsTheSizeItWasOpenedWithAsQemuDoes() throws IOException {
         Path p = dir.resolve("fixed");
         Files.write(p, filled(4096, 1));
-        try (FileNode ro = FileNode.open(p, "fixed", OpenOptions.builder().readOnly(true).build());
+        // Shared as qemu-img -U shares: the reader lets a writer in.
+        try (FileNode ro = FileNode.open(p, "fixed", OpenOptions.builder().readOnly(true).forceShare(true).build());
                 FileNode rw = FileNode.open(p, "fixed", OpenOptions.defaults())) {
             rw.resize(8192);
             assertEquals(8192, rw.size());
@@ -78,7 +91,8 @@ class FileNodeTest {
     void refusesNativeCallsOnAFileReplacedWhileOpen() throws IOException {
         Path p = dir.resolve("img");
         Files.write(p, filled(4096, 1));
-        try (FileNode node = FileNode.open(p, "img", OpenOptions.defaults())) {
+        try (FileNode node = FileNode.create(p, "img")) {
+            node.write(0, ByteBuffer.wrap(filled(4096, 1)));
             Path other = dir.resolve("other");
             Files.write(other, filled(8192, 2));
             Files.move(other, p, java.nio.file.StandardCopyOption.REPLACE_EXISTING);

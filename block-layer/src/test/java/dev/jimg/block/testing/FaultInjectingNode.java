@@ -29,6 +29,25 @@ public final class FaultInjectingNode implements BlockNode {
         void apply(BlockNode node) throws IOException;
     }
 
+    /** A pending write, which a crash may also tear: each of its sectors lands or not. */
+    private record Write(long offset, byte[] data) implements Op {
+        @Override
+        public void apply(BlockNode node) throws IOException {
+            node.write(offset, ByteBuffer.wrap(data));
+        }
+
+        void applyTorn(BlockNode node, Random random) throws IOException {
+            for (int at = 0; at < data.length; at += SECTOR) {
+                if (random.nextBoolean()) {
+                    node.write(offset + at, ByteBuffer.wrap(data, at, Math.min(SECTOR, data.length - at)));
+                }
+            }
+        }
+    }
+
+    /** The unit a disk writes atomically: a torn write keeps or loses whole sectors. */
+    public static final int SECTOR = 512;
+
     private final List<Op> pendingOps = new ArrayList<>();
 
     /**
@@ -61,9 +80,22 @@ public final class FaultInjectingNode implements BlockNode {
      * (in order), chosen by {@code random}.
      */
     public synchronized byte[] crashImage(Random random) throws IOException {
+        return crashImage(random, false);
+    }
+
+    /**
+     * The disk after the crash, as {@link #crashImage(Random)}; with {@code torn}, a pending write
+     * chosen to land may also land only in part, sector by sector.
+     */
+    public synchronized byte[] crashImage(Random random, boolean torn) throws IOException {
         MemoryFileNode disk = new MemoryFileNode("crash", durable.contents());
         for (Op op : pendingOps) {
-            if (random.nextBoolean()) {
+            if (!random.nextBoolean()) {
+                continue;
+            }
+            if (torn && op instanceof Write w && random.nextBoolean()) {
+                w.applyTorn(disk, random);
+            } else {
                 op.apply(disk);
             }
         }
@@ -111,7 +143,7 @@ public final class FaultInjectingNode implements BlockNode {
         byte[] copy = new byte[src.remaining()];
         src.duplicate().get(copy);
         inner.write(offset, src);
-        record(node -> node.write(offset, ByteBuffer.wrap(copy)));
+        record(new Write(offset, copy));
     }
 
     @Override

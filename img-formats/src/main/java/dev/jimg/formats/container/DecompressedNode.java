@@ -86,7 +86,17 @@ final class DecompressedNode extends ReadOnlyNode {
 
     /** A stream decompressing {@code source} from its start. */
     static InputStream stream(BlockNode source, Codec codec) throws IOException {
-        return codec.decompress(new BufferedInputStream(new BlockNodeInput(source), INPUT_BUFFER));
+        try {
+            return codec.decompress(new BufferedInputStream(new BlockNodeInput(source), INPUT_BUFFER));
+        } catch (EOFException | ZipException | XZIOException | ZstdIOException e) {
+            throw damaged(source.filename(), codec, e);
+        }
+    }
+
+    /** The codec's complaint about its input (a truncated header, a bad checksum) as corruption. */
+    private static CorruptImageException damaged(String filename, Codec codec, IOException e) {
+        String detail = e.getMessage() == null ? "unexpected end of the compressed data" : e.getMessage();
+        return new CorruptImageException(filename, codec.driverName() + " data is damaged or truncated: " + detail, e);
     }
 
     @Override
@@ -135,8 +145,7 @@ final class DecompressedNode extends ReadOnlyNode {
                 }
             }
         } catch (EOFException | ZipException | XZIOException | ZstdIOException e) {
-            throw new CorruptImageException(filename(), codec.driverName() + " data is damaged or truncated: "
-                    + e.getMessage(), e);
+            throw damaged(filename(), codec, e);
         } finally {
             streamLock.unlock();
         }

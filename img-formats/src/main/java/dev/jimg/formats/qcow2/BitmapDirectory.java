@@ -104,6 +104,10 @@ final class BitmapDirectory {
             if (b.tableOffset() == 0 || bytes == 0 || bytes > Limits.MAX_L1_ENTRIES * 8) {
                 continue;
             }
+            if (b.tableOffset() < 0 || b.tableOffset() > s.file().size() - bytes) {
+                // No table there to read (a damaged entry); its clusters show up as refcount errors.
+                continue;
+            }
             out.add(new long[] {b.tableOffset(), bytes});
             ByteBuffer t = ByteBuffer.allocate((int) bytes).order(ByteOrder.BIG_ENDIAN);
             s.file().read(b.tableOffset(), t);

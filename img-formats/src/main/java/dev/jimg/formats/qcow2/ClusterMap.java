@@ -36,6 +36,9 @@ final class ClusterMap {
     void load(Qcow2Header h) throws IOException {
         l1 = readL1(h.l1TableOffset(), h.l1Size());
         l1Offset = h.l1TableOffset();
+        if (s.refcounts() != null) {
+            s.refcounts().forgetTablesHighWater();
+        }
     }
 
     long[] readL1(long offset, int entries) throws IOException {
@@ -59,6 +62,7 @@ final class ClusterMap {
     void setL1(long[] table, long offset) {
         this.l1 = table;
         this.l1Offset = offset;
+        s.refcounts().forgetTablesHighWater();
     }
 
     // ---------------------------------------------------------------- lookups
@@ -188,6 +192,11 @@ final class ClusterMap {
         }
         long entry = l1[l1Index];
         long old = l2TableOffset(l1Index);
+        if (old != 0 && !s.l2Cache().contains(old) && Long.compareUnsigned(old, s.file().size()) >= 0) {
+            // Reads see such a table as zeroes, as in qemu; writing it would grow the file to there.
+            throw s.corruption("L2 table offset 0x" + Long.toHexString(old) + " lies beyond the end of the file"
+                    + " (L1 index: 0x" + Integer.toHexString(l1Index) + ")");
+        }
         if (old != 0 && L2Entry.copied(entry)) {
             return old;
         }

@@ -63,6 +63,11 @@ final class MetadataCache {
         return e.data;
     }
 
+    /** Whether the cluster at {@code offset} is held (possibly not yet written to the file). */
+    boolean contains(long offset) {
+        return entries.containsKey(offset);
+    }
+
     /** A fresh all-zero cluster at {@code offset} (a newly allocated table), already dirty. */
     byte[] create(long offset) throws IOException {
         Entry e = entries.get(offset);

@@ -44,6 +44,7 @@ final class Refcounts {
         tableClusters = h.refcountTableClusters();
         int entries = (int) ((long) tableClusters * s.geometry().clusterSize() / 8);
         table = readTable(tableOffset, entries);
+        tablesHighWater = -1;
         freeClusterHint = 0;
         freeByteOffset = 0;
     }
@@ -102,6 +103,12 @@ final class Refcounts {
         if (off >>> s.geometry().clusterBits() == 0) {
             throw s.corruption("Refblock at offset 0x" + Long.toHexString(off) + " overlaps the header (reftable index: 0x"
                     + Long.toHexString(index) + ")");
+        }
+        if (!cache.contains(off) && Long.compareUnsigned(off, s.file().size()) >= 0) {
+            // Read as zeroes it would call every cluster it covers free, and the next allocation
+            // would hand out clusters in use; updating it would grow the file to that offset.
+            throw s.corruption("Refblock offset 0x" + Long.toHexString(off) + " lies beyond the end of the file"
+                    + " (reftable index: 0x" + Long.toHexString(index) + ")");
         }
         return cache.get(off);
     }
@@ -204,6 +211,7 @@ final class Refcounts {
                 createBlock(missing);
                 continue; // the new block took a cluster; search again
             }
+            requireNoMetadataAt(start, n);
             update(start, n, 1, false);
             if (start == freeClusterHint) {
                 freeClusterHint = start + n;
@@ -217,6 +225,82 @@ final class Refcounts {
      * compressed clusters are packed back to back, and every host cluster a compressed cluster
      * touches gets one reference for it — the accounting {@code check} expects.
      */
+    /**
+     * QEMU's overlap check ("cached" level) at allocation: a cluster whose refcount says free but
+     * that holds the header, the active L1 table, the refcount table, a refcount block or an
+     * active L2 table means damaged refcounts, and handing it out would write data over the
+     * image's own metadata.
+     */
+    /** See {@link #tablesHighWater()}; -1 until first computed. */
+    private long tablesHighWater = -1;
+
+    private void requireNoMetadataAt(long start, long n) {
+        int bits = s.geometry().clusterBits();
+        long end = start + n;
+        Qcow2Header h = s.header();
+        String what = null;
+        if (start == 0) {
+            what = "the header";
+        } else if (overlaps(start, end, h.l1TableOffset() >>> bits, bytesToClusters(h.l1Size() * 8L))) {
+            what = "the active L1 table";
+        } else if (overlaps(start, end, h.refcountTableOffset() >>> bits, h.refcountTableClusters())) {
+            what = "the refcount table";
+        } else if (start <= tablesHighWater()) {
+            for (int i = 0; i < table.length && what == null; i++) {
+                long b = blockOffset(i) >>> bits;
+                if (b != 0 && b >= start && b < end) {
+                    what = "refcount block " + i;
+                }
+            }
+            long[] l1 = s.map().l1();
+            for (int i = 0; i < l1.length && what == null; i++) {
+                long l2 = s.map().l2TableOffset(i) >>> bits;
+                if (l2 != 0 && l2 >= start && l2 < end) {
+                    what = "the L2 table of L1 entry " + i;
+                }
+            }
+        }
+        if (what != null) {
+            throw s.corruption("Preventing invalid allocation of clusters " + start + "+" + n
+                    + ": they hold " + what + " but their refcount is 0");
+        }
+        tablesHighWater = Math.max(tablesHighWater, end - 1);
+    }
+
+    /**
+     * No refcount block or L2 table lies beyond this cluster: those found when first asked, and
+     * every cluster allocated since (any may have become one). Appending past it, what nearly every
+     * allocation does, needs no scan of the tables.
+     */
+    /** After the L1 table was replaced (snapshot revert, repair): its L2 tables are found afresh. */
+    void forgetTablesHighWater() {
+        tablesHighWater = -1;
+    }
+
+    private long tablesHighWater() {
+        if (tablesHighWater < 0) {
+            int bits = s.geometry().clusterBits();
+            long high = 0;
+            for (int i = 0; i < table.length; i++) {
+                high = Math.max(high, blockOffset(i) >>> bits);
+            }
+            long[] l1 = s.map().l1();
+            for (int i = 0; i < l1.length; i++) {
+                high = Math.max(high, s.map().l2TableOffset(i) >>> bits);
+            }
+            tablesHighWater = high;
+        }
+        return tablesHighWater;
+    }
+
+    private long bytesToClusters(long bytes) {
+        return (bytes + s.geometry().clusterSize() - 1) >>> s.geometry().clusterBits();
+    }
+
+    private static boolean overlaps(long start, long end, long first, long count) {
+        return count > 0 && first < end && start < first + count;
+    }
+
     long allocateBytes(int size) throws IOException {
         int bits = s.geometry().clusterBits();
         int clusterSize = s.geometry().clusterSize();
@@ -304,6 +388,9 @@ final class Refcounts {
             throw s.corruption("Refcount block 0 is missing: cluster 0 (the header) has no refcount");
         }
         long offset = cluster << s.geometry().clusterBits();
+        if (tablesHighWater >= 0) {
+            tablesHighWater = Math.max(tablesHighWater, cluster);
+        }
         byte[] block = cache.create(offset);
         field.set(block, 0, 1);
         cache.writeBack();
@@ -373,6 +460,7 @@ final class Refcounts {
         long oldOffset = tableOffset;
         int oldClusters = tableClusters;
         table = newTable; // blocks are looked up through the new table from here on
+        tablesHighWater = -1;
         for (long c = areaStart; c < areaEnd; c++) {
             byte[] block = cache.get(blockOffset((int) (c >>> blockBits)));
             int idx = (int) (c & ((1L << blockBits) - 1));

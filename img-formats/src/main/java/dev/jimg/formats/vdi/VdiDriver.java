@@ -81,6 +81,9 @@ public final class VdiDriver implements FormatDriver {
         file.read(header.offsetBmap, stored);
         BlockMap map = BlockMap.decode(stored.flip(), (int) header.blocksInImage);
         VdiStore store = new VdiStore(file, context.filename(), header, map);
+        if (!context.options().readOnly()) {
+            store.recoverInterruptedAllocation();
+        }
 
         BlockNode backing = null;
         BackingReference reference = null;

@@ -509,6 +509,8 @@ final class VdiNode implements BlockNode, Checkable, Compactable, MakeEmpty {
         if (readOnly) {
             throw new ImageException(filename(), "Cannot write: the image is open read-only");
         }
+        // Not only allocations: with two blocks sharing a data block, a write in place changes both.
+        store.requireWritableMap();
     }
 
     private void checkRange(long offset, long length) {

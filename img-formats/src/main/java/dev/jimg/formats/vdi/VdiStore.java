@@ -17,6 +17,14 @@ import java.util.Arrays;
  * <p>Allocated data blocks are kept dense: indices {@code 0 .. blocks_allocated-1} are all in
  * use, as VirtualBox keeps them, so that a new block always goes to the end of the file and a
  * freed block is refilled by moving the last one into it.
+ *
+ * <p><b>Crash safety.</b> The header's count and the map entries live in different sectors, which
+ * a power cut can keep or lose independently, so every change is ordered by flushes: a new data
+ * block reaches the disk before the count that includes it, the count before the map entry that
+ * uses it; a freed entry before the block moved into its place, the moved data before the entry
+ * that points to it, that entry before the count shrinks. A cut can then leave only a count one
+ * or more above the blocks in use at the end of the data area — qemu-img check's "allocated blocks
+ * mismatch" — which {@link #recoverInterruptedAllocation} gives back at the next writable open.
  */
 final class VdiStore {
     private final BlockNode file;
@@ -95,12 +103,50 @@ final class VdiStore {
         return (int) index;
     }
 
-    /** Points {@code block} at the reserved data block {@code index} and writes the change back. */
+    /** Points {@code block} at the reserved data block {@code index} (already written) and writes the change back. */
     void commitAllocation(int block, int index) throws IOException {
         map.set(block, index);
         owner[index] = block;
+        file.flush();
         writeHeader();
+        file.flush();
         writeMapEntries(block, block);
+    }
+
+    /**
+     * Gives back data blocks counted by the header but used by no map entry — what a power cut in
+     * the middle of an allocation or a free leaves — by moving the last blocks into the holes as
+     * {@link #freeBlock} would have, then shrinking the count. Returns how many were given back.
+     */
+    int recoverInterruptedAllocation() throws IOException {
+        if (damage != null) {
+            return 0;
+        }
+        int before = (int) header.blocksAllocated;
+        int count = before;
+        int hole = 0;
+        while (true) {
+            while (count > 0 && owner[count - 1] < 0) {
+                count--;
+            }
+            while (hole < count && owner[hole] >= 0) {
+                hole++;
+            }
+            if (hole >= count) {
+                break;
+            }
+            moveDataBlock(count - 1, hole);
+            count--;
+        }
+        if (count == before) {
+            return 0;
+        }
+        file.flush();
+        header.blocksAllocated = count;
+        writeHeader();
+        file.flush();
+        truncateToData();
+        return before - count;
     }
 
     /** Sets a marker entry (FREE or ZERO) for an unallocated block and writes it back. */
@@ -125,8 +171,10 @@ final class VdiStore {
         writeMapEntries(block, block);
         int last = (int) header.blocksAllocated - 1;
         if (index != last) {
+            file.flush();
             moveDataBlock(last, index);
         }
+        file.flush();
         header.blocksAllocated--;
         writeHeader();
         truncateToData();
@@ -138,6 +186,7 @@ final class VdiStore {
         ByteBuffer buf = ByteBuffer.allocate(header.blockSize);
         file.read(header.dataOffset(from), buf);
         file.write(header.dataOffset(to), buf.flip());
+        file.flush();
         if (guest >= 0) {
             map.set(guest, to);
             owner[to] = guest;

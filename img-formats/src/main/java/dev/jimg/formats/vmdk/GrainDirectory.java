@@ -8,6 +8,7 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The two-level map of a sparse extent: the grain directory (GD) of grain table sectors, the
@@ -19,7 +20,13 @@ import java.util.Map;
  * a write to one part of the disk change another.
  *
  * <p>All methods synchronise on this object, which is also the lock for allocation of new sectors
- * at the end of the file; GT updates are written through at once.
+ * at the end of the file.
+ *
+ * <p><b>Crash safety.</b> New grains and tables are written at once, but the GT and GD entries
+ * that point to them are held back until {@link #writeBack}, which flushes the file first: a
+ * power cut can then lose new grains (the entries were not yet written) or leave them leaked, but
+ * never leave an entry pointing at a grain or table that did not reach the disk. Held entries
+ * overlay the tables read from the file, and at most {@link #MAX_PENDING_ENTRIES} are held.
  */
 final class GrainDirectory {
     /** Grain tables kept in memory; 2 MiB with VMware's 512-entry tables. */
@@ -44,6 +51,13 @@ final class GrainDirectory {
     };
     /** The next free sector at the end of the file, for new grains and tables. */
     private long nextSector;
+    /**
+     * Entries held back until the file is flushed: byte offset of a 4-byte GD, RGD, GT or RGT
+     * entry in the file → its new value.
+     */
+    private final TreeMap<Long, Integer> pending = new TreeMap<>();
+    /** Held entries beyond this are written back early (a flush of the file, then the entries): about 4 MiB. */
+    static final int MAX_PENDING_ENTRIES = 1 << 16;
 
     private GrainDirectory(BlockNode file, String name, SparseHeader header, long gdSector, int[] gd, long rgdSector,
             int[] rgd, long nextSector) {
@@ -166,7 +180,43 @@ final class GrainDirectory {
         for (int i = 0; i < t.length; i++) {
             t[i] = buf.getInt();
         }
+        long start = Integer.toUnsignedLong(sector) * 512;
+        for (Map.Entry<Long, Integer> e : pending.subMap(start, start + t.length * 4L).entrySet()) {
+            t[(int) ((e.getKey() - start) / 4)] = e.getValue();
+        }
         return t;
+    }
+
+    /** Holds back the entry at byte {@code at} of the file; see the class comment. */
+    private void hold(long at, int value) throws IOException {
+        pending.put(at, value);
+        if (pending.size() > MAX_PENDING_ENTRIES) {
+            writeBack();
+        }
+    }
+
+    /**
+     * Flushes the file, so that every grain and table written so far is on disk, then writes the
+     * held entries that point to them (runs of adjacent entries in one write). The caller flushes
+     * the file afterwards to make the entries durable too.
+     */
+    synchronized void writeBack() throws IOException {
+        if (pending.isEmpty()) {
+            return;
+        }
+        file.flush();
+        while (!pending.isEmpty()) {
+            long first = pending.firstKey();
+            int n = 1;
+            while (pending.containsKey(first + 4L * n) && n < header.gtesPerGt) {
+                n++;
+            }
+            ByteBuffer run = ByteBuffer.allocate(4 * n).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < n; i++) {
+                run.putInt(pending.remove(first + 4L * i));
+            }
+            file.write(first, run.flip());
+        }
     }
 
     /** Reserves {@code sectors} sectors at the end of the file. */
@@ -191,13 +241,12 @@ final class GrainDirectory {
             gd[index] = allocateTable(gdSector, index);
         }
         table(index)[slot] = value;
-        ByteBuffer v = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, value);
-        file.write(Integer.toUnsignedLong(gd[index]) * 512 + slot * 4L, v);
+        hold(Integer.toUnsignedLong(gd[index]) * 512 + slot * 4L, value);
         if (rgd != null) {
             if (rgd[index] == 0) {
                 rgd[index] = allocateTable(rgdSector, index);
             }
-            file.write(Integer.toUnsignedLong(rgd[index]) * 512 + slot * 4L, v.clear());
+            hold(Integer.toUnsignedLong(rgd[index]) * 512 + slot * 4L, value);
         }
     }
 
@@ -221,18 +270,16 @@ final class GrainDirectory {
                 gd[index] = allocateTable(gdSector, index);
             }
             int[] t = table(index);
-            ByteBuffer v = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
+            if (rgd != null && rgd[index] == 0) {
+                rgd[index] = allocateTable(rgdSector, index);
+            }
             for (int i = 0; i < n; i++) {
                 int value = (int) (sector + i * header.grainSectors);
                 t[slot + i] = value;
-                v.putInt(value);
-            }
-            file.write(Integer.toUnsignedLong(gd[index]) * 512 + slot * 4L, v.flip());
-            if (rgd != null) {
-                if (rgd[index] == 0) {
-                    rgd[index] = allocateTable(rgdSector, index);
+                hold(Integer.toUnsignedLong(gd[index]) * 512 + (slot + i) * 4L, value);
+                if (rgd != null) {
+                    hold(Integer.toUnsignedLong(rgd[index]) * 512 + (slot + i) * 4L, value);
                 }
-                file.write(Integer.toUnsignedLong(rgd[index]) * 512 + slot * 4L, v.rewind());
             }
             grain += n;
             sector += n * header.grainSectors;
@@ -244,8 +291,7 @@ final class GrainDirectory {
         long gtSectors = header.gtBytes() / 512;
         long at = allocate(gtSectors);
         file.write(at * 512, ByteBuffer.allocate((int) header.gtBytes()));
-        file.write(directorySector * 512 + index * 4L,
-                ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, (int) at));
+        hold(directorySector * 512 + index * 4L, (int) at);
         return (int) at;
     }
 }

@@ -110,7 +110,15 @@ final class SparseExtent implements VmdkExtent {
             int inGrain = (int) (offset % grainBytes);
             int n = (int) Math.min(dst.remaining(), grainBytes - inGrain);
             ByteBuffer chunk = dst.slice(dst.position(), n);
-            int entry = directory.entry(grain);
+            StreamWriter writer = stream;
+            // While a new stream is written its grains live in the writer, not in the directory
+            // read at open; the pending grain is asked first, since it may be emitted meanwhile.
+            if (writer != null && writer.readPending(grain, inGrain, chunk)) {
+                dst.position(dst.position() + n);
+                offset += n;
+                continue;
+            }
+            int entry = writer != null ? writer.entry(grain) : directory.entry(grain);
             if (entry == 0 || isZeroed(entry)) {
                 zero(chunk);
             } else if (header.compressed()) {
@@ -443,6 +451,7 @@ final class SparseExtent implements VmdkExtent {
         if (stream != null) {
             stream.flushPending();
         }
+        directory.writeBack();
         file.flush();
     }
 
@@ -451,6 +460,9 @@ final class SparseExtent implements VmdkExtent {
         try {
             if (stream != null) {
                 stream.finish();
+            }
+            if (!readOnly) {
+                directory.writeBack();
             }
         } finally {
             file.close();

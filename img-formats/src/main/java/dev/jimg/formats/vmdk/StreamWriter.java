@@ -156,6 +156,42 @@ final class StreamWriter {
         return false;
     }
 
+    /** Copies the part of {@code grain} from {@code inGrain} into {@code dst} if it is the grain being filled. */
+    boolean readPending(long grain, int inGrain, ByteBuffer dst) {
+        lock.lock();
+        try {
+            if (grain != pendingGrain) {
+                return false;
+            }
+            dst.put(0, pending, inGrain, dst.remaining());
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The grain table entry (the grain's sector, 0 if none) {@code grain} has in the stream so far:
+     * from the table being filled, or from a grain table already written out.
+     */
+    int entry(long grain) throws IOException {
+        lock.lock();
+        try {
+            int t = (int) (grain / gtes);
+            if (t == currentTable) {
+                return table[(int) (grain % gtes)];
+            }
+            if (t >= gd.length || gd[t] == 0) {
+                return 0;
+            }
+            ByteBuffer e = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+            file.read(gd[t] * 512L + (grain % gtes) * 4, e);
+            return e.getInt(0);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Stores a grain compressed by {@link #compress}; grains must come in ascending order. */
     void writeCompressed(long offset, byte[] compressed) throws IOException {
         if (offset % grainBytes != 0) {

@@ -115,6 +115,12 @@ public final class VmdkDriver implements FormatDriver {
                 : synthetic(header.compressed() ? "streamOptimized" : "monolithicSparse", header.capacity,
                         file.filename());
         if (!readOnly && header.compressed() && isEmpty(extent)) {
+            if (Long.compareUnsigned(header.overhead, file.size() / 512) > 0) {
+                // The stream restarts at the overhead: beyond the file, it would grow the file to there.
+                throw new CorruptImageException(context.filename(), "VMDK stream overhead of "
+                        + Long.toUnsignedString(header.overhead) + " sectors lies beyond the end of the file ("
+                        + file.size() + " bytes)");
+            }
             extent.startStream(new StreamWriter(file, header));
         }
         VmdkNode.DescriptorStore store = desc -> writeEmbedded(file, header, desc);
@@ -182,14 +188,15 @@ public final class VmdkDriver implements FormatDriver {
         if (header.descriptorOffset == 0 || header.descriptorSize == 0) {
             return null;
         }
-        long at = header.descriptorOffset * 512;
-        long len = header.descriptorSize * 512;
-        if (at + len > file.size()) {
+        long fileSectors = file.size() / 512;
+        // In sectors, unsigned: a crafted offset times 512 could wrap past the test into a write far away.
+        if (Long.compareUnsigned(header.descriptorOffset, fileSectors) > 0
+                || Long.compareUnsigned(header.descriptorSize, fileSectors - header.descriptorOffset) > 0) {
             throw new CorruptImageException(file.filename(), "VMDK embedded descriptor at sector "
                     + header.descriptorOffset + " runs past the end of the file");
         }
-        ByteBuffer b = ByteBuffer.allocate((int) len);
-        file.read(at, b);
+        ByteBuffer b = ByteBuffer.allocate((int) (header.descriptorSize * 512));
+        file.read(header.descriptorOffset * 512, b);
         byte[] bytes = b.array();
         if (bytes[0] == 0) {
             return null; // an extent file of a split disk: the descriptor area is left empty

@@ -193,6 +193,16 @@ class CompressedSourceTest {
     }
 
     @Test
+    void aGzipFileCutInsideItsHeaderIsReportedAsDamaged() throws IOException {
+        // Found by the fuzz target: the header is read at open, where EOF escaped without a message.
+        Path gz = dir.resolve("cut.gz");
+        Files.write(gz, new byte[] {0x1f, (byte) 0x8b, 0x08, 0});
+        CorruptImageException e = assertThrows(CorruptImageException.class,
+                () -> dev.jimg.formats.testing.Images.open(gz, "gzip", dev.jimg.block.OpenOptions.readOnlyDefaults()).close());
+        assertTrue(e.getMessage().contains("gzip data is damaged or truncated: unexpected end"), e.getMessage());
+    }
+
+    @Test
     void aZstdFrameStatingTheWrongSizeIsRefused() throws IOException {
         byte[] data = TestImages.filled(100_000, 7);
         byte[] frame = com.github.luben.zstd.Zstd.compress(data);

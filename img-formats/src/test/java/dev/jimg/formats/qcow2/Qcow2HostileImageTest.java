@@ -112,6 +112,66 @@ class Qcow2HostileImageTest {
     }
 
     @Test
+    void refusesToAllocateThroughARefcountBlockBeyondTheEndOfTheFile() throws Exception {
+        // Found by fuzzing: the block read as zeroes, and its update grew the file to exabytes.
+        byte[] b = image();
+        long reftable = ByteBuffer.wrap(b).getLong(48);
+        put(b, (int) reftable, 0x6d61707300000000L, 8);
+        MemoryFileNode disk = new MemoryFileNode("bad.qcow2", b);
+        try (BlockNode n = NodeContext.open(disk, false)) {
+            CorruptImageException e = assertThrows(CorruptImageException.class,
+                    () -> n.write(512 << 10, ByteBuffer.allocate(4096)));
+            assertTrue(e.getMessage().contains("beyond the end of the file"), e.getMessage());
+        }
+        assertTrue(disk.size() <= b.length + (64 << 10), "the file was not grown to the bogus offset: " + disk.size());
+    }
+
+    @Test
+    void refcountBlockOffsetWithTheTopBitSetIsCorruptionNotANegativeRead() throws Exception {
+        // Found by fuzzing: the offset compared as a negative number passed the end-of-file test.
+        byte[] b = image();
+        long reftable = ByteBuffer.wrap(b).getLong(48);
+        put(b, (int) reftable, 0x9d9d000000000000L, 8);
+        try (BlockNode n = NodeContext.open(new MemoryFileNode("bad.qcow2", b), false)) {
+            CorruptImageException e = assertThrows(CorruptImageException.class,
+                    () -> n.write(512 << 10, ByteBuffer.allocate(4096)));
+            assertTrue(e.getMessage().contains("beyond the end of the file"), e.getMessage());
+        }
+    }
+
+    @Test
+    void refusesToWriteThroughAnL2TableBeyondTheEndOfTheFile() throws Exception {
+        // Found by fuzzing: zeroing through an L1 entry 145 TB away grew the file to there.
+        byte[] b = image();
+        long l1 = ByteBuffer.wrap(b).getLong(40);
+        put(b, (int) l1, 0x8000910000000000L, 8);
+        MemoryFileNode disk = new MemoryFileNode("bad.qcow2", b);
+        try (BlockNode n = NodeContext.open(disk, false)) {
+            CorruptImageException e = assertThrows(CorruptImageException.class,
+                    () -> n.writeZeroes(0, 4096, false));
+            assertTrue(e.getMessage().contains("beyond the end of the file"), e.getMessage());
+        }
+    }
+
+    @Test
+    void refusesToAllocateClustersHoldingMetadataWhoseRefcountIsZero() throws Exception {
+        // Found by fuzzing: zeroed refcounts of the header and tables handed them out for data.
+        byte[] b = image();
+        ByteBuffer h = ByteBuffer.wrap(b);
+        long refblock = h.getLong((int) h.getLong(48)) & ~0x1ffL;
+        for (int c = 0; c < 4; c++) { // header, refcount table and block, L1 table
+            put(b, (int) refblock + 2 * c, 0, 2);
+        }
+        MemoryFileNode disk = new MemoryFileNode("bad.qcow2", b);
+        try (BlockNode n = NodeContext.open(disk, false)) {
+            CorruptImageException e = assertThrows(CorruptImageException.class,
+                    () -> n.write(768 << 10, ByteBuffer.allocate(4096)));
+            assertTrue(e.getMessage().contains("Preventing invalid allocation"), e.getMessage());
+        }
+        assertTrue(java.util.Arrays.equals(b, 0, 72, disk.contents(), 0, 72), "the header was not overwritten");
+    }
+
+    @Test
     void randomlyDamagedHeadersNeverHangOrExhaustMemory() throws Exception {
         byte[] good = image();
         Random r = new Random(1234);

@@ -1,5 +1,6 @@
 package dev.jimg.formats.vdi;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -90,6 +91,21 @@ class VdiHostileTest {
             CorruptImageException w = assertThrows(CorruptImageException.class,
                     () -> node.write(3L * MiB, ByteBuffer.allocate(512)));
             assertTrue(w.getMessage().contains("damaged"), w.getMessage());
+        }
+    }
+
+    @Test
+    void blocksSharingADataBlockRefuseEvenWritesInPlace() throws IOException {
+        // Found by fuzzing: a write to one block changed the other, which shares its data block.
+        Path img = image();
+        VdiInteropTest.patchMapEntry(img, 1, 0);
+        try (BlockNode node = Images.open(img, "vdi")) {
+            CorruptImageException w = assertThrows(CorruptImageException.class,
+                    () -> node.write(0, ByteBuffer.allocate(512)));
+            assertTrue(w.getMessage().contains("share data block"), w.getMessage());
+            ByteBuffer b = ByteBuffer.allocate(3);
+            node.read(MiB, b);
+            assertArrayEquals(new byte[] {1, 2, 3}, b.array(), "reads still see the shared data");
         }
     }
 

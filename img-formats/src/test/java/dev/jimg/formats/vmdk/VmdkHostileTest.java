@@ -229,4 +229,18 @@ class VmdkHostileTest {
         String m = assertThrows(CorruptImageException.class, () -> Images.openReadOnly(img).close()).getMessage();
         assertTrue(m.contains("Invalid extent line"), m);
     }
+    @Test
+    void embeddedDescriptorOffsetThatWrapsWhenScaledIsRefused() throws IOException {
+        // Found by fuzzing: offset * 512 wrapped negative, passed the end-of-file test, and the
+        // CID update then wrote the descriptor exabytes away.
+        Path img = dir.resolve("wrap.vmdk");
+        Images.create("vmdk", img, 4 * MiB, Map.of("subformat", "monolithicSparse"));
+        try (FileChannel ch = FileChannel.open(img, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, (1L << 54) - 2), 28);
+        }
+        long before = Files.size(img);
+        CorruptImageException e = assertThrows(CorruptImageException.class, () -> Images.open(img, "vmdk").close());
+        assertTrue(e.getMessage().contains("embedded descriptor"), e.getMessage());
+        assertTrue(Files.size(img) == before, "the file was not grown");
+    }
 }

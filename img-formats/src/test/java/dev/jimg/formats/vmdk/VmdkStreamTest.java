@@ -173,4 +173,39 @@ class VmdkStreamTest {
         }
         Images.run("qemu-img", "check", img.toString());
     }
+    @Test
+    void streamBeingWrittenReadsBackWhatWasWritten() throws IOException {
+        // Found by the fuzz target: grains of a stream being written read as zeroes until close.
+        Path img = dir.resolve("r.vmdk");
+        Images.create("vmdk", img, 40 * MiB, Map.of("subformat", "streamOptimized"));
+        byte[] first = new byte[64 * 1024];
+        new Random(3).nextBytes(first);
+        try (BlockNode node = Images.open(img, "vmdk")) {
+            node.write(0, ByteBuffer.wrap(first));
+            node.write(33 * MiB, ByteBuffer.wrap(new byte[] {7, 8}));
+            node.write(35 * MiB, ByteBuffer.wrap(new byte[] {9}));
+            ByteBuffer a = ByteBuffer.allocate(first.length);
+            node.read(0, a);
+            assertArrayEquals(first, a.array(), "a grain whose table was already written out");
+            ByteBuffer b = ByteBuffer.allocate(2);
+            node.read(33 * MiB, b);
+            assertArrayEquals(new byte[] {7, 8}, b.array(), "a grain of the table being filled");
+            ByteBuffer c = ByteBuffer.allocate(1);
+            node.read(35 * MiB, c);
+            assertEquals(9, c.get(0), "the grain being filled");
+        }
+    }
+    @Test
+    void emptyStreamWhoseOverheadLiesBeyondTheFileIsRefusedForWriting() throws IOException {
+        // Found by fuzzing: the stream restarted at a huge overhead and grew the file to it.
+        Path img = dir.resolve("o.vmdk");
+        Images.create("vmdk", img, 4 * MiB, Map.of("subformat", "streamOptimized"));
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(img,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(0, 1L << 40), 64);
+        }
+        ImageException e = assertThrows(ImageException.class, () -> Images.open(img, "vmdk").close());
+        assertTrue(e.getMessage().contains("overhead"), e.getMessage());
+        assertTrue(Files.size(img) < MiB, "the file was not grown");
+    }
 }
