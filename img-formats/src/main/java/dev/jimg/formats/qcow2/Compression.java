@@ -17,6 +17,9 @@ import java.util.zip.Inflater;
  * {@link Deflater} always uses a 32 KiB window; a full flush every 4 KiB of input resets its
  * history, which keeps every reference inside the current 4 KiB and the stream readable by QEMU.
  *
+ * <p>Before deflating, {@link IncompressibleData} recognises clusters deflate cannot shrink
+ * (compressed or encrypted data) and skips the attempt; zstd gives up on such data by itself.
+ *
  * <p><b>zstd</b>: one zstd frame per cluster, as QEMU writes; reading accepts several frames and
  * stops as soon as the cluster is complete, ignoring the padding up to the sector boundary.
  *
@@ -63,6 +66,9 @@ abstract sealed class Compression {
 
         @Override
         byte[] compress(ByteBuffer src, int limit) {
+            if (IncompressibleData.check(src)) {
+                return null;
+            }
             Deflater d = DEFLATER.get();
             d.reset();
             try {
