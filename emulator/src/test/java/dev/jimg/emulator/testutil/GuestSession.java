@@ -52,8 +52,12 @@ public final class GuestSession implements AutoCloseable {
     }
 
     public GuestSession(List<String> args) throws IOException {
+        this(args, new ImageOpener(new FormatRegistry(List.of(new TestRawDriver())), w -> { }));
+    }
+
+    /** As {@link #GuestSession(List)}, opening drives with {@code opener} (real format drivers). */
+    public GuestSession(List<String> args, ImageOpener opener) throws IOException {
         PipedInputStream in = new PipedInputStream(keys);
-        ImageOpener opener = new ImageOpener(new FormatRegistry(List.of(new TestRawDriver())), w -> { });
         PrintStream out = new PrintStream(transcript, true, StandardCharsets.ISO_8859_1);
         PrintStream err = new PrintStream(errors, true, StandardCharsets.UTF_8);
         thread = Thread.ofPlatform().name("guest").start(() -> {
