@@ -13,6 +13,7 @@ import dev.jimg.emulator.guest.GuestPattern;
 import dev.jimg.emulator.guest.GuestReport;
 import dev.jimg.emulator.testutil.Machines;
 import dev.jimg.emulator.testutil.RunResult;
+import dev.jimg.emulator.testutil.StorageBus;
 import dev.jimg.formats.Formats;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -47,22 +48,6 @@ class StorageMatrixGuestTest {
     /** Skips the USB storage driver's one-second settle delay; harmless for the other buses. */
     private static final String KERNEL_ARGS = "console=ttyS0 panic=-1 usb_storage.delay_use=0 ";
 
-    /** Each bus, as QEMU's {@code -device} options for drive {@code disk0}, and the guest's node. */
-    enum Bus {
-        VIRTIO_MMIO("/dev/vda", "-device", "virtio-blk-device,drive=disk0"),
-        VIRTIO_PCI("/dev/vda", "-device", "virtio-blk-pci,drive=disk0"),
-        AHCI("/dev/sda", "-device", "ahci,id=ahci0", "-device", "ide-hd,drive=disk0,bus=ahci0.0"),
-        USB("/dev/sda", "-device", "qemu-xhci,id=xhci0", "-device", "usb-storage,drive=disk0,bus=xhci0.0");
-
-        final String node;
-        final List<String> devices;
-
-        Bus(String node, String... devices) {
-            this.node = node;
-            this.devices = List.of(devices);
-        }
-    }
-
     /**
      * The source formats and the {@code jimg convert} options that make them. A streamOptimized
      * VMDK cannot be written once made (in QEMU neither), so it is converted once more, by jimg, to
@@ -96,12 +81,12 @@ class StorageMatrixGuestTest {
 
     static Stream<Arguments> everyFormatOnEveryBus() {
         return Arrays.stream(Format.values())
-                .flatMap(f -> Arrays.stream(Bus.values()).map(b -> Arguments.of(f, b)));
+                .flatMap(f -> Arrays.stream(StorageBus.values()).map(b -> Arguments.of(f, b)));
     }
 
     @ParameterizedTest(name = "{0} over {1}")
     @MethodSource("everyFormatOnEveryBus")
-    void linuxReadsAndWritesAConvertedExt4Disk(Format format, Bus bus) throws Exception {
+    void linuxReadsAndWritesAConvertedExt4Disk(Format format, StorageBus bus) throws Exception {
         Path raw = dir.resolve("disk.raw");
         DiskImages.ext4(raw, DISK_SIZE, Map.of("/hello.txt", HELLO));
         Path image = raw;
@@ -120,7 +105,7 @@ class StorageMatrixGuestTest {
             bootFormat = "qcow2";
         }
 
-        GuestReport report = boot(bus, bootFormat, image, "jimg.test=readwrite jimg.dev=" + bus.node
+        GuestReport report = boot(bus, bootFormat, image, "jimg.test=readwrite jimg.dev=" + bus.node()
                 + " jimg.write=/written.bin jimg.size=1M jimg.seed=5");
 
         byte[] expected = GuestPattern.bytes(5, 0, 1 << 20);
@@ -139,15 +124,15 @@ class StorageMatrixGuestTest {
     }
 
     @ParameterizedTest
-    @EnumSource(Bus.class)
-    void parallelWritersThroughEachBusSeeNoErrors(Bus bus) throws Exception {
+    @EnumSource(StorageBus.class)
+    void parallelWritersThroughEachBusSeeNoErrors(StorageBus bus) throws Exception {
         Path raw = dir.resolve("stress.raw");
         DiskImages.ext4(raw, DISK_SIZE, Map.of());
         Path qcow2 = dir.resolve("stress.qcow2");
         Jimg.run("convert", "-f", "raw", "-O", "qcow2", raw.toString(), qcow2.toString()).assertSuccess();
 
         GuestReport report = boot(bus, "qcow2", qcow2,
-                "jimg.test=stress jimg.dev=" + bus.node + " jimg.procs=4 jimg.region=4M jimg.rounds=2");
+                "jimg.test=stress jimg.dev=" + bus.node() + " jimg.procs=4 jimg.region=4M jimg.rounds=2");
 
         assertEquals(4, report.longValue("stress.procs"));
         assertEquals(0, report.longValue("stress.mismatched_sectors"));
@@ -155,13 +140,13 @@ class StorageMatrixGuestTest {
         Jimg.run("check", qcow2.toString()).assertSuccess();
     }
 
-    private GuestReport boot(Bus bus, String format, Path image, String append) throws Exception {
+    private GuestReport boot(StorageBus bus, String format, Path image, String append) throws Exception {
         List<String> args = new ArrayList<>(List.of("-M", "virt", "-m", "256M", "-nographic", "-no-reboot",
                 "-bios", "default", "-icount", "shift=auto,sleep=off",
                 "-kernel", guest.kernel().toString(), "-initrd", guest.initramfs().toString(),
                 "-append", KERNEL_ARGS + append,
                 "-drive", "if=none,id=disk0,format=" + format + ",file=" + image));
-        args.addAll(bus.devices);
+        args.addAll(bus.devices());
         RunResult run = Machines.runOurs(args, TIMEOUT, new ImageOpener(Formats.registry(), w -> { }));
         GuestReport report = GuestReport.parse(run.output());
         assertFalse(run.timedOut(), () -> "the guest did not power off in " + TIMEOUT + ":\n" + run.output());

@@ -10,6 +10,7 @@ import dev.jimg.emulator.guest.GuestImage;
 import dev.jimg.emulator.guest.GuestReport;
 import dev.jimg.emulator.testutil.Machines;
 import dev.jimg.emulator.testutil.RunResult;
+import dev.jimg.emulator.testutil.StorageBus;
 import dev.jimg.formats.Formats;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -36,19 +37,6 @@ class UBootDistroBootTest {
     private static final Duration TIMEOUT = Duration.ofMinutes(4);
     private static final Path UBOOT = Path.of("/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin");
 
-    /** Each controller U-Boot can boot from, as options for drive {@code disk0}. */
-    enum Bus {
-        VIRTIO_MMIO("-device", "virtio-blk-device,drive=disk0"),
-        VIRTIO_PCI("-device", "virtio-blk-pci,drive=disk0"),
-        AHCI("-device", "ahci,id=ahci0", "-device", "ide-hd,drive=disk0,bus=ahci0.0");
-
-        final List<String> devices;
-
-        Bus(String... devices) {
-            this.devices = List.of(devices);
-        }
-    }
-
     private static GuestImage guest;
 
     @TempDir
@@ -60,8 +48,8 @@ class UBootDistroBootTest {
     }
 
     @ParameterizedTest
-    @EnumSource(Bus.class)
-    void distroBootStartsLinuxFromAConvertedGptImage(Bus bus) throws Exception {
+    @EnumSource(value = StorageBus.class, names = {"VIRTIO_MMIO", "VIRTIO_PCI", "AHCI"})
+    void distroBootStartsLinuxFromAConvertedGptImage(StorageBus bus) throws Exception {
         assertTrue(Files.exists(UBOOT), "Debian's u-boot-qemu package provides " + UBOOT);
         String extlinux = """
                 default linux
@@ -84,7 +72,7 @@ class UBootDistroBootTest {
         List<String> args = new ArrayList<>(List.of("-M", "virt", "-m", "256M", "-nographic", "-no-reboot",
                 "-bios", "default", "-kernel", UBOOT.toString(), "-icount", "shift=auto,sleep=off",
                 "-drive", "if=none,id=disk0,format=qcow2,file=" + qcow2));
-        args.addAll(bus.devices);
+        args.addAll(bus.devices());
         RunResult run = Machines.runOurs(args, TIMEOUT, new ImageOpener(Formats.registry(), w -> { }));
         assertFalse(run.timedOut(), () -> "no power-off within " + TIMEOUT + ":\n" + run.output());
         assertTrue(run.output().contains("extlinux/extlinux.conf"), run::output);

@@ -11,6 +11,7 @@ import dev.jimg.emulator.guest.GuestPattern;
 import dev.jimg.emulator.guest.GuestReport;
 import dev.jimg.emulator.testutil.Machines;
 import dev.jimg.emulator.testutil.RunResult;
+import dev.jimg.emulator.testutil.StorageBus;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -21,9 +22,9 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Linux 6.1's own drivers on the PCIe storage controllers: {@code virtio_pci} + {@code virtio_blk}
@@ -38,20 +39,6 @@ class PciStorageGuestTest {
     private static final long DISK_SIZE = 64L << 20;
     private static final byte[] HELLO = "hello over PCI\n".getBytes(StandardCharsets.US_ASCII);
 
-    /** The PCI ways to attach drive {@code disk0}, with the node Linux gives the disk. */
-    enum Bus {
-        VIRTIO_PCI("/dev/vda", "-device", "virtio-blk-pci,drive=disk0"),
-        AHCI("/dev/sda", "-device", "ahci,id=ahci0", "-device", "ide-hd,drive=disk0,bus=ahci0.0");
-
-        final String node;
-        final List<String> devices;
-
-        Bus(String node, String... devices) {
-            this.node = node;
-            this.devices = List.of(devices);
-        }
-    }
-
     private static GuestImage guest;
 
     @TempDir
@@ -63,12 +50,12 @@ class PciStorageGuestTest {
     }
 
     @ParameterizedTest
-    @EnumSource(Bus.class)
-    void readsAndWritesExt4(Bus bus) throws Exception {
+    @EnumSource(value = StorageBus.class, names = {"VIRTIO_PCI", "AHCI"})
+    void readsAndWritesExt4(StorageBus bus) throws Exception {
         Path disk = dir.resolve("disk.raw");
         DiskImages.ext4(disk, DISK_SIZE, Map.of("/hello.txt", HELLO));
 
-        GuestReport report = boot(bus, disk, "jimg.test=readwrite jimg.dev=" + bus.node
+        GuestReport report = boot(bus, disk, "jimg.test=readwrite jimg.dev=" + bus.node()
                 + " jimg.write=/written.bin jimg.size=1M jimg.seed=7");
 
         byte[] expected = GuestPattern.bytes(7, 0, 1 << 20);
@@ -78,8 +65,8 @@ class PciStorageGuestTest {
     }
 
     @ParameterizedTest
-    @EnumSource(Bus.class)
-    void parallelDirectIoSeesNoErrorAndLeavesTheLastRoundsPattern(Bus bus) throws Exception {
+    @EnumSource(value = StorageBus.class, names = {"VIRTIO_PCI", "AHCI"})
+    void parallelDirectIoSeesNoErrorAndLeavesTheLastRoundsPattern(StorageBus bus) throws Exception {
         Path disk = dir.resolve("disk.raw");
         try (RandomAccessFile raf = new RandomAccessFile(disk.toFile(), "rw")) {
             raf.setLength(DISK_SIZE);
@@ -88,7 +75,7 @@ class PciStorageGuestTest {
         int region = 1 << 20;
         int offset = 1 << 20;
 
-        GuestReport report = boot(bus, disk, "jimg.test=stress jimg.dev=" + bus.node + " jimg.procs=" + procs
+        GuestReport report = boot(bus, disk, "jimg.test=stress jimg.dev=" + bus.node() + " jimg.procs=" + procs
                 + " jimg.region=" + region + " jimg.offset=" + offset + " jimg.rounds=2 jimg.seed=11");
 
         assertEquals(0, report.longValue("stress.mismatched_sectors"));
@@ -101,13 +88,13 @@ class PciStorageGuestTest {
         assertArrayEquals(GuestPattern.bytes(12, offset, written.length), written, "round 2's pattern (seed 11 + 1)");
     }
 
-    private GuestReport boot(Bus bus, Path disk, String parameters) throws Exception {
+    private GuestReport boot(StorageBus bus, Path disk, String parameters) throws Exception {
         List<String> args = new ArrayList<>(List.of("-M", "virt", "-m", "256M", "-nographic", "-no-reboot",
                 "-bios", "default", "-icount", "shift=auto,sleep=off",
                 "-kernel", guest.kernel().toString(), "-initrd", guest.initramfs().toString(),
                 "-append", "console=ttyS0 panic=-1 " + parameters,
                 "-drive", "if=none,id=disk0,format=raw,file=" + disk));
-        args.addAll(bus.devices);
+        args.addAll(bus.devices());
         RunResult run = Machines.runOurs(args, TIMEOUT);
         GuestReport report = GuestReport.parse(run.output());
         assertFalse(run.timedOut(), () -> "the guest did not power off in " + TIMEOUT + ":\n" + run.output());
