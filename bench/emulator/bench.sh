@@ -2,7 +2,7 @@
 # Emulator benchmark: guest MIPS on three bare-metal workloads, and wall time to the U-Boot prompt
 # and to Linux's init, on this emulator and on qemu-system-riscv64 (TCG), with the ratios.
 #
-# Usage: bench/emulator/bench.sh [--no-build]
+# Usage: bench/emulator/bench.sh   (BOOT_RUNS=5: boots per machine; the median counts)
 #
 # Steady-state MIPS come from running each program at two sizes (see below); end-to-end MIPS and
 # the boot times include start-up.
@@ -14,15 +14,12 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
-java=$JAVA_HOME/bin/java
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-if [[ "${1:-}" != "--no-build" ]]; then
-  (cd "$root" && mvn -q -o -pl emulator -am compile)
-fi
-cp="$root/emulator/target/classes:$root/block-layer/target/classes"
-ours=("$java" -cp "$cp" dev.jimg.emulator.launch.Emulator)
+"$root/jimg" --version >/dev/null   # builds the jar and its AOT cache before anything is timed
+# What users run: the launcher, with jimg's JVM options and AOT cache (it builds on first use).
+ours=("$root/jimg" run)
 qemu=(qemu-system-riscv64)
 firmware=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
 uboot=/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin
@@ -64,13 +61,23 @@ for p in intloop memcpy fploop; do
   printf '%-14s %10s / %6s MIPS %10s / %6s MIPS %8sx\n' "$p" "$os" "$oe" "$qs" "$qe" "$(calc "$qs / $os")"
 done
 
+# median of the numbers on stdin
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# Boots BOOT_RUNS times on each machine, alternating, and prints the median wall and CPU times.
 boot() {
   local what=$1; shift
-  local o q
-  o=$("$here/measure.py" "$@" -- "${ours[@]}" "${common[@]}" </dev/null)
-  q=$("$here/measure.py" "$@" -- "${qemu[@]}" "${common[@]}" </dev/null)
-  printf '%-14s %9ss (cpu %6ss) %9ss (cpu %6ss) %8sx\n' "$what" "$(echo "$o" | field wall)" "$(echo "$o" | field cpu)" \
-    "$(echo "$q" | field wall)" "$(echo "$q" | field cpu)" "$(calc "$(echo "$o" | field wall) / $(echo "$q" | field wall)")"
+  local o q ow=() oc=() qw=() qc=()
+  for ((r = 0; r < ${BOOT_RUNS:-5}; r++)); do
+    o=$("$here/measure.py" "$@" -- "${ours[@]}" "${common[@]}" </dev/null)
+    q=$("$here/measure.py" "$@" -- "${qemu[@]}" "${common[@]}" </dev/null)
+    ow+=("$(echo "$o" | field wall)"); oc+=("$(echo "$o" | field cpu)")
+    qw+=("$(echo "$q" | field wall)"); qc+=("$(echo "$q" | field cpu)")
+  done
+  local mow moc mqw mqc
+  mow=$(printf '%s\n' "${ow[@]}" | median); moc=$(printf '%s\n' "${oc[@]}" | median)
+  mqw=$(printf '%s\n' "${qw[@]}" | median); mqc=$(printf '%s\n' "${qc[@]}" | median)
+  printf '%-14s %9ss (cpu %6ss) %9ss (cpu %6ss) %8sx\n' "$what" "$mow" "$moc" "$mqw" "$mqc" "$(calc "$mow / $mqw")"
 }
 
 echo
