@@ -116,11 +116,16 @@ public final class FileNode implements BlockNode {
         }
     }
 
-    /** Creates (or truncates) a file for writing a new image. */
+    /**
+     * Creates (or truncates) a file for writing a new image. Its flushes do nothing, as QEMU
+     * creates images without flushing ({@code BDRV_O_NO_FLUSH}): until creation returns there is
+     * no image a crash could damage, and each flush would wait for the disk — behind whatever
+     * else the host is writing back. Once made, the image is opened with the caller's cache mode.
+     */
     public static FileNode create(Path path, String filename) throws IOException {
         Set<StandardOpenOption> flags = EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE,
                 StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
-        return openWith(path, filename, flags, false, CacheMode.WRITEBACK);
+        return openWith(path, filename, flags, false, CacheMode.UNSAFE);
     }
 
     private static FileNode openWith(Path path, String filename, Set<StandardOpenOption> flags, boolean readOnly,
