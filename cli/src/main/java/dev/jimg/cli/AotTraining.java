@@ -3,9 +3,13 @@ package dev.jimg.cli;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
+import java.util.Random;
 import java.util.stream.Stream;
 
 /**
@@ -15,8 +19,9 @@ import java.util.stream.Stream;
  *
  * <p>The quick verbs ({@code info}, {@code map}, {@code check}, {@code measure}) are trained the way
  * they are timed, including their JSON output and an error; {@code create}, {@code convert} and
- * {@code compare} come along because longer runs also start. Every class in the cache is loaded
- * at every start, so what is trained is kept to what runs often.
+ * {@code compare} come along because longer runs also start, and so do convert, info, map and
+ * check of a qcow2 image with data, the format most images are in. Every class in the cache is
+ * loaded at every start, so what is trained is kept to what runs often.
  *
  * <p>{@code AotTraining DIR [COMMAND-LINE...]}: scratch files go to {@code DIR} (the launcher
  * passes one under {@code cli/target}), which is removed afterwards; each further argument is one
@@ -47,6 +52,14 @@ public final class AotTraining {
             run(ctx, "measure", "--output=json", "--size", "1G");
             run(ctx, "convert", "-O", "raw", raw, copy);
             run(ctx, "compare", raw, copy);
+            // qcow2, the format most images are in: its driver's classes, on an image with data.
+            String qcow2 = dir.resolve("c.qcow2").toString();
+            writeSampleData(dir.resolve("a.raw"));
+            run(ctx, "convert", "-O", "qcow2", raw, qcow2);
+            run(ctx, "info", qcow2);
+            run(ctx, "map", qcow2);
+            run(ctx, "check", qcow2);
+            run(ctx, "convert", "-O", "raw", qcow2, copy);
             for (int i = 1; i < args.length; i++) {
                 run(ctx, args[i].split(" "));
             }
@@ -55,6 +68,17 @@ public final class AotTraining {
                 for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
                     Files.deleteIfExists(p);
                 }
+            }
+        }
+    }
+
+    /** Some data clusters, some zero ones, so that conversions take their data paths. */
+    private static void writeSampleData(Path raw) throws IOException {
+        try (FileChannel channel = FileChannel.open(raw, StandardOpenOption.WRITE)) {
+            byte[] block = new byte[64 * 1024];
+            new Random(1).nextBytes(block);
+            for (long offset = 0; offset < (4L << 20); offset += 3 * block.length) {
+                channel.write(ByteBuffer.wrap(block), offset);
             }
         }
     }
