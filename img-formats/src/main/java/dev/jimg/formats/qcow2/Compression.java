@@ -3,6 +3,7 @@ package dev.jimg.formats.qcow2;
 import com.github.luben.zstd.ZstdCompressCtx;
 import com.github.luben.zstd.ZstdDecompressCtx;
 import com.github.luben.zstd.ZstdException;
+import dev.jimg.block.util.ReusePool;
 import java.nio.ByteBuffer;
 import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
@@ -23,7 +24,7 @@ import java.util.zip.Inflater;
  * <p><b>zstd</b>: one zstd frame per cluster, as QEMU writes; reading accepts several frames and
  * stops as soon as the cluster is complete, ignoring the padding up to the sector boundary.
  *
- * <p>Compression is pure and thread-safe: each thread keeps its own (de)compressor, because
+ * <p>Compression is pure and thread-safe: (de)compressors come from a {@link ReusePool}, because
  * creating one costs more than compressing a cluster with it.
  */
 abstract sealed class Compression {
@@ -55,9 +56,9 @@ abstract sealed class Compression {
     abstract void decompress(byte[] src, int length, byte[] dst) throws DataFormatException;
 
     static final class Zlib extends Compression {
-        private static final ThreadLocal<Deflater> DEFLATER =
-                ThreadLocal.withInitial(() -> new Deflater(Deflater.DEFAULT_COMPRESSION, true));
-        private static final ThreadLocal<Inflater> INFLATER = ThreadLocal.withInitial(() -> new Inflater(true));
+        private static final ReusePool<Deflater> DEFLATERS =
+                new ReusePool<>(() -> new Deflater(Deflater.DEFAULT_COMPRESSION, true));
+        private static final ReusePool<Inflater> INFLATERS = new ReusePool<>(() -> new Inflater(true));
 
         @Override
         String name() {
@@ -69,8 +70,7 @@ abstract sealed class Compression {
             if (IncompressibleData.check(src)) {
                 return null;
             }
-            Deflater d = DEFLATER.get();
-            d.reset();
+            Deflater d = DEFLATERS.take();
             try {
                 byte[] out = new byte[limit + 64];
                 int produced = 0;
@@ -99,13 +99,13 @@ abstract sealed class Compression {
                 return produced <= limit ? java.util.Arrays.copyOf(out, produced) : null;
             } finally {
                 d.reset();
+                DEFLATERS.give(d);
             }
         }
 
         @Override
         void decompress(byte[] src, int length, byte[] dst) throws DataFormatException {
-            Inflater inf = INFLATER.get();
-            inf.reset();
+            Inflater inf = INFLATERS.take();
             try {
                 inf.setInput(src, 0, length);
                 int n = 0;
@@ -121,6 +121,7 @@ abstract sealed class Compression {
                 }
             } finally {
                 inf.reset();
+                INFLATERS.give(inf);
             }
         }
     }
@@ -155,7 +156,7 @@ abstract sealed class Compression {
             }
         }
 
-        private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
+        private static final ReusePool<Work> WORK = new ReusePool<>(Work::new);
 
         @Override
         String name() {
@@ -164,7 +165,25 @@ abstract sealed class Compression {
 
         @Override
         byte[] compress(ByteBuffer src, int limit) {
-            Work w = WORK.get();
+            Work w = WORK.take();
+            try {
+                return compress(w, src, limit);
+            } finally {
+                WORK.give(w);
+            }
+        }
+
+        @Override
+        void decompress(byte[] src, int length, byte[] dst) throws DataFormatException {
+            Work w = WORK.take();
+            try {
+                decompress(w, src, length, dst);
+            } finally {
+                WORK.give(w);
+            }
+        }
+
+        private static byte[] compress(Work w, ByteBuffer src, int limit) {
             int n = src.remaining();
             ByteBuffer in = w.in(n);
             in.put(src.duplicate()).flip();
@@ -184,9 +203,7 @@ abstract sealed class Compression {
             return result;
         }
 
-        @Override
-        void decompress(byte[] src, int length, byte[] dst) throws DataFormatException {
-            Work w = WORK.get();
+        private static void decompress(Work w, byte[] src, int length, byte[] dst) throws DataFormatException {
             ZstdDecompressCtx ctx = w.decompressor;
             ctx.reset();
             ByteBuffer in = w.in(length);

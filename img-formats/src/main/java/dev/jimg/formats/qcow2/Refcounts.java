@@ -213,18 +213,14 @@ final class Refcounts {
             }
             requireNoMetadataAt(start, n);
             update(start, n, 1, false);
-            if (start == freeClusterHint) {
-                freeClusterHint = start + n;
-            }
+            // Everything the search passed is in use or in a run too short, as QEMU's
+            // free_cluster_index assumes; only a free moves the hint back. Leaving it where it was
+            // made every allocation scan all clusters allocated since (quadratic in convert -c).
+            freeClusterHint = start + n;
             return start << s.geometry().clusterBits();
         }
     }
 
-    /**
-     * Reserves {@code size} bytes for a compressed cluster (QEMU's {@code qcow2_alloc_bytes}):
-     * compressed clusters are packed back to back, and every host cluster a compressed cluster
-     * touches gets one reference for it — the accounting {@code check} expects.
-     */
     /**
      * QEMU's overlap check ("cached" level) at allocation: a cluster whose refcount says free but
      * that holds the header, the active L1 table, the refcount table, a refcount block or an
@@ -301,6 +297,11 @@ final class Refcounts {
         return count > 0 && first < end && start < first + count;
     }
 
+    /**
+     * Reserves {@code size} bytes for a compressed cluster (QEMU's {@code qcow2_alloc_bytes}):
+     * compressed clusters are packed back to back, and every host cluster a compressed cluster
+     * touches gets one reference for it — the accounting {@code check} expects.
+     */
     long allocateBytes(int size) throws IOException {
         int bits = s.geometry().clusterBits();
         int clusterSize = s.geometry().clusterSize();
@@ -335,6 +336,9 @@ final class Refcounts {
             long missing = firstMissingBlock(cluster, 1);
             if (missing < 0) {
                 update(cluster, 1, 1, false);
+                if (cluster == freeClusterHint) {
+                    freeClusterHint = cluster + 1;
+                }
                 return true;
             }
             createBlock(missing);

@@ -6,6 +6,7 @@ import dev.jimg.block.Extent;
 import dev.jimg.block.ImageException;
 import dev.jimg.block.NotSupportedException;
 import dev.jimg.block.util.Buffers;
+import dev.jimg.block.util.ReusePool;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -28,8 +29,8 @@ import java.util.zip.Inflater;
  */
 final class SparseExtent implements VmdkExtent {
     private static final int STRIPES = 64;
-    /** zlib's inflate state costs a 32 KiB window and a cleaner: one per thread, reset per grain. */
-    private static final ThreadLocal<Inflater> INFLATER = ThreadLocal.withInitial(Inflater::new);
+    /** zlib's inflate state costs a 32 KiB window and a cleaner: reused, reset per grain. */
+    private static final ReusePool<Inflater> INFLATERS = new ReusePool<>(Inflater::new);
     /** Decompressed grains kept for reads that come in pieces smaller than a grain. */
     private static final int GRAIN_CACHE = 8;
     /** Longest run of new grains written at once (16 MiB of 64 KiB grains). */
@@ -196,8 +197,7 @@ final class SparseExtent implements VmdkExtent {
         ByteBuffer compressed = ByteBuffer.allocate(length);
         file.read(dataAt, compressed);
         byte[] out = new byte[grainBytes];
-        Inflater inflater = INFLATER.get();
-        inflater.reset();
+        Inflater inflater = INFLATERS.take();
         try {
             inflater.setInput(compressed.array(), 0, length);
             int total = 0;
@@ -219,6 +219,9 @@ final class SparseExtent implements VmdkExtent {
         } catch (DataFormatException e) {
             throw new CorruptImageException(file.filename(), "VMDK compressed grain " + grain + " at offset " + at
                     + " is damaged: " + e.getMessage(), e);
+        } finally {
+            inflater.reset();
+            INFLATERS.give(inflater);
         }
         // A last grain shorter than the grain size (vmdk-stream-converter writes one) reads as zero-padded.
         return out;

@@ -2,6 +2,7 @@ package dev.jimg.formats.vmdk;
 
 import dev.jimg.block.BlockNode;
 import dev.jimg.block.ImageException;
+import dev.jimg.block.util.ReusePool;
 import dev.jimg.block.util.ZeroDetector;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -21,9 +22,9 @@ import java.util.zip.Deflater;
  * byte for byte however the work was spread.
  */
 final class StreamWriter {
-    /** zlib's deflate state is large and slow to set up: one per thread, reset per grain. */
-    private static final ThreadLocal<Deflater> DEFLATER =
-            ThreadLocal.withInitial(() -> new Deflater(Deflater.DEFAULT_COMPRESSION));
+    /** zlib's deflate state is large and slow to set up: reused, reset per grain. */
+    private static final ReusePool<Deflater> DEFLATERS =
+            new ReusePool<>(() -> new Deflater(Deflater.DEFAULT_COMPRESSION));
 
     private final BlockNode file;
     private final SparseHeader header;
@@ -57,19 +58,23 @@ final class StreamWriter {
         if (ZeroDetector.isZero(grain)) {
             return null;
         }
-        Deflater deflater = DEFLATER.get();
-        deflater.reset();
-        deflater.setInput(grain.duplicate());
-        deflater.finish();
-        byte[] buf = new byte[grain.remaining() + grain.remaining() / 100 + 64];
-        int n = 0;
-        while (!deflater.finished()) {
-            if (n == buf.length) {
-                buf = java.util.Arrays.copyOf(buf, buf.length * 2);
+        Deflater deflater = DEFLATERS.take();
+        try {
+            deflater.setInput(grain.duplicate());
+            deflater.finish();
+            byte[] buf = new byte[grain.remaining() + grain.remaining() / 100 + 64];
+            int n = 0;
+            while (!deflater.finished()) {
+                if (n == buf.length) {
+                    buf = java.util.Arrays.copyOf(buf, buf.length * 2);
+                }
+                n += deflater.deflate(buf, n, buf.length - n);
             }
-            n += deflater.deflate(buf, n, buf.length - n);
+            return java.util.Arrays.copyOf(buf, n);
+        } finally {
+            deflater.reset();
+            DEFLATERS.give(deflater);
         }
-        return java.util.Arrays.copyOf(buf, n);
     }
 
     void write(long offset, ByteBuffer src) throws IOException {
