@@ -3,8 +3,12 @@ package dev.jimg.cli;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
@@ -37,6 +41,7 @@ public final class AotTraining {
             String raw = dir.resolve("a.raw").toString();
             String copy = dir.resolve("b.raw").toString();
             run(ctx, "create", "-q", "-f", "raw", raw, "4M");
+            writeSomeData(Path.of(raw));
             run(ctx, "info", raw);
             run(ctx, "info", "--output=json", raw);
             run(ctx, "info", dir.resolve("missing.raw").toString());
@@ -56,6 +61,19 @@ public final class AotTraining {
                     Files.deleteIfExists(p);
                 }
             }
+        }
+    }
+
+    /**
+     * A data extent with a zero block inside, at 1 MiB: {@code convert} then trains its data path
+     * (zero runs, the copy by the kernel) as well as its hole path, as real images need.
+     */
+    private static void writeSomeData(Path raw) throws IOException {
+        byte[] data = new byte[64 * 1024];
+        Arrays.fill(data, (byte) 0x5a);
+        Arrays.fill(data, 8192, 12288, (byte) 0);
+        try (FileChannel ch = FileChannel.open(raw, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(data), 1 << 20);
         }
     }
 
