@@ -2,13 +2,14 @@
 # raw -> raw convert, jimg against qemu-img in the same run (issue: foundation benchmark).
 #  1. a 4 GiB raw image about half filled with data (1 MiB written, 1 MiB hole, ...)
 #  2. a 64 GiB sparse raw image with 1 GiB of data scattered in 1 MiB pieces
-# Each conversion runs $RUNS times per tool, alternating; prints median times, the ratio
-# jimg/qemu-img (below 1.0 = jimg faster) and the allocated size of each output.
+# Each conversion runs $RUNS times per tool, alternating, each run after the page cache's dirty
+# pages drained (lib.sh settle); prints median and min-max times, the ratio jimg/qemu-img (below
+# 1.0 = jimg faster), the allocated size of each output and the load average.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 jimg="$here/../jimg"
 work="${BENCH_DIR:-$(mktemp -d /var/tmp/jimg-bench.XXXXXX)}"
-RUNS="${RUNS:-3}"
+RUNS="${RUNS:-7}"
 trap '[[ -z "${KEEP:-}" ]] && rm -rf "$work"' EXIT
 
 "$jimg" --version >/dev/null   # build before timing
@@ -34,21 +35,12 @@ fi
 
 source "$here/lib.sh"
 
+echo "$RUNS alternating runs per tool after one untimed each, writeback drained before each; load $(load)"
 for src in "$half" "$sparse"; do
-    name="$(basename "$src")"
-    tj=(); tq=()
-    for ((r = 0; r < RUNS; r++)); do
-        # Each run starts with no dirty pages left by the one before: otherwise the kernel's
-        # writeback of the previous output is timed as part of the next.
-        rm -f "$work/out-q.raw"; sync
-        tq+=("$(seconds qemu-img convert -O raw "$src" "$work/out-q.raw")")
-        rm -f "$work/out-j.raw"; sync
-        tj+=("$(seconds "$jimg" convert -O raw "$src" "$work/out-j.raw")")
-    done
-    mq=$(printf '%s\n' "${tq[@]}" | median)
-    mj=$(printf '%s\n' "${tj[@]}" | median)
+    compare "$(basename "$src")" "$RUNS" "$work/out-q.raw" "$work/out-j.raw" -- \
+        qemu-img convert -O raw "$src" "$work/out-q.raw" -- "$jimg" convert -O raw "$src" "$work/out-j.raw"
     qemu-img compare -q "$work/out-q.raw" "$work/out-j.raw"
-    printf '%-16s qemu-img %7.2fs  jimg %7.2fs  ratio %.2f  allocated qemu-img %d MiB, jimg %d MiB\n' \
-        "$name" "$mq" "$mj" "$(ratio "$mj" "$mq")" \
+    printf '%-28s allocated qemu-img %d MiB, jimg %d MiB\n' "" \
         $(( $(allocated "$work/out-q.raw") >> 20 )) $(( $(allocated "$work/out-j.raw") >> 20 ))
 done
+echo "load after: $(load)"

@@ -8,8 +8,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.Comparator;
-import java.util.Random;
 import java.util.stream.Stream;
 
 /**
@@ -42,6 +42,7 @@ public final class AotTraining {
             String raw = dir.resolve("a.raw").toString();
             String copy = dir.resolve("b.raw").toString();
             run(ctx, "create", "-q", "-f", "raw", raw, "4M");
+            writeSomeData(Path.of(raw));
             run(ctx, "info", raw);
             run(ctx, "info", "--output=json", raw);
             run(ctx, "info", dir.resolve("missing.raw").toString());
@@ -54,7 +55,6 @@ public final class AotTraining {
             run(ctx, "compare", raw, copy);
             // qcow2, the format most images are in: its driver's classes, on an image with data.
             String qcow2 = dir.resolve("c.qcow2").toString();
-            writeSampleData(dir.resolve("a.raw"));
             run(ctx, "convert", "-O", "qcow2", raw, qcow2);
             run(ctx, "info", qcow2);
             run(ctx, "map", qcow2);
@@ -72,14 +72,16 @@ public final class AotTraining {
         }
     }
 
-    /** Some data clusters, some zero ones, so that conversions take their data paths. */
-    private static void writeSampleData(Path raw) throws IOException {
-        try (FileChannel channel = FileChannel.open(raw, StandardOpenOption.WRITE)) {
-            byte[] block = new byte[64 * 1024];
-            new Random(1).nextBytes(block);
-            for (long offset = 0; offset < (4L << 20); offset += 3 * block.length) {
-                channel.write(ByteBuffer.wrap(block), offset);
-            }
+    /**
+     * A data extent with a zero block inside, at 1 MiB: {@code convert} then trains its data path
+     * (zero runs, the copy by the kernel) as well as its hole path, as real images need.
+     */
+    private static void writeSomeData(Path raw) throws IOException {
+        byte[] data = new byte[64 * 1024];
+        Arrays.fill(data, (byte) 0x5a);
+        Arrays.fill(data, 8192, 12288, (byte) 0);
+        try (FileChannel ch = FileChannel.open(raw, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(data), 1 << 20);
         }
     }
 

@@ -95,6 +95,45 @@ class RawInteropTest {
         assertEquals(0, qemuImg(dir, "compare", src, full).exitCode());
     }
 
+    /**
+     * Zeroes written as data — allocated on the host, so the source's block status says data —
+     * of every size around the 4 KiB that {@code -S} skips, aligned and not, between patterned
+     * data; and a second source of 1000 bytes, padded to a sector in the output. jimg copies the
+     * data through the kernel where it can: the output must still have qemu-img's holes.
+     */
+    @Test
+    void convertLeavesHolesWhereQemuImgDoesAroundAllocatedZeroBlocks() throws IOException {
+        String src = path("zero-blocks.raw");
+        qemuImg(dir, "create", "-q", "-f", "raw", src, "8M").assertSuccess();
+        qemuIo(dir, "-f", "raw", "-c", "write -P 0x61 0 1M", "-c", "write -P 0 4k 4k", "-c", "write -P 0 10k 4k",
+                "-c", "write -P 0 20k 512", "-c", "write -P 0 24k 3584", "-c", "write -P 0 64k 8k",
+                "-c", "write -P 0 130560 5k", "-c", "write -P 0 512k 64k", "-c", "write -P 0 1020k 4k",
+                "-c", "write -P 0 2M 1M", "-c", "write -P 0x62 3M 12k", "-c", "write -P 0 3M 4k", src).assertSuccess();
+        String tail = path("tail.raw");
+        qemuImg(dir, "create", "-q", "-f", "raw", tail, "1000").assertSuccess();
+        qemuIo(dir, "-f", "raw", "-c", "write -P 0x63 0 999", tail).assertSuccess();
+        for (String[] options : new String[][] {{}, {"-W"}, {"-S", "8k"}}) {
+            String ours = path("zb-ours.raw");
+            String theirs = path("zb-theirs.raw");
+            Files.deleteIfExists(Path.of(ours));
+            Files.deleteIfExists(Path.of(theirs));
+            Jimg.run(concat(new String[] {"convert", "-O", "raw"}, options, src, tail, ours)).assertSuccess();
+            qemuImg(dir, concat(new String[] {"convert", "-O", "raw"}, options, src, tail, theirs)).assertSuccess();
+            String what = String.join(" ", options);
+            assertEquals(0, qemuImg(dir, "compare", "-s", "-f", "raw", "-F", "raw", theirs, ours).exitCode(), what);
+            assertEquals(qemuImg(dir, "map", "--output=json", theirs).stdout().replace(theirs, ours),
+                    qemuImg(dir, "map", "--output=json", ours).stdout(), what);
+            assertEquals(allocated(theirs), allocated(ours), what);
+        }
+    }
+
+    private static String[] concat(String[] head, String[] middle, String... tail) {
+        String[] all = java.util.Arrays.copyOf(head, head.length + middle.length + tail.length);
+        System.arraycopy(middle, 0, all, head.length, middle.length);
+        System.arraycopy(tail, 0, all, head.length + middle.length, tail.length);
+        return all;
+    }
+
     @Test
     void concatenatesSeveralSourcesAsQemuImgDoes() {
         String a = patterned("a.raw");

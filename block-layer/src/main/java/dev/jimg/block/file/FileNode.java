@@ -2,6 +2,7 @@ package dev.jimg.block.file;
 
 import dev.jimg.block.BlockNode;
 import dev.jimg.block.CacheMode;
+import dev.jimg.block.CopyOffload;
 import dev.jimg.block.Extent;
 import dev.jimg.block.ImageException;
 import dev.jimg.block.OpenOptions;
@@ -17,6 +18,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The protocol node for a host file: QEMU's {@code file} driver.
@@ -32,7 +34,7 @@ import java.util.Set;
  * <p>An existing image opened through {@link #open} is locked as QEMU locks it
  * ({@link ImageLocks}): the native descriptor is then opened at once, not on first need.
  */
-public final class FileNode implements BlockNode {
+public final class FileNode implements BlockNode, CopyOffload {
     private static final int ZERO_CHUNK = 1 << 20;
 
     /** A shared megabyte of zeroes, allocated on first use: most runs never write zeroes. */
@@ -60,6 +62,11 @@ public final class FileNode implements BlockNode {
      */
     private volatile long knownDataAt = -1;
     private volatile boolean closed;
+    /**
+     * Files {@code copy_file_range} refused to copy from into this one (another file system, a
+     * kernel or sandbox without the call): asked once, not once per write.
+     */
+    private final Set<FileNode> noCopyFrom = ConcurrentHashMap.newKeySet();
     /**
      * A read-only node's size, taken at open: nothing this node does can change it, and asking
      * the file on every block-status query (twice per extent) was a fifth of {@code map}'s time on
@@ -276,6 +283,47 @@ public final class FileNode implements BlockNode {
             }
         }
         writeZeroBytes(offset, length);
+    }
+
+    /**
+     * {@code copy_file_range(2)} from another host file: the bytes go from page cache to page
+     * cache without a copy through user memory, and a file system that shares extents (XFS,
+     * Btrfs) may not copy them at all. Copies nothing — returns 0 — where the kernel cannot copy
+     * between the two files (another file system, no such call, a file that is not on the host's
+     * file system) or where this node must sync each write ({@code cache=writethrough} and
+     * {@code directsync} go through the channel, opened with O_DSYNC); returns fewer bytes than
+     * asked past the end of {@code source}. Host I/O errors (EIO, ENOSPC, …) are thrown.
+     */
+    @Override
+    public long copyFrom(BlockNode source, long srcOffset, long offset, long length) throws IOException {
+        checkWritable();
+        checkRange(offset, length);
+        if (!(source instanceof FileNode src) || length == 0 || cache.syncEachWrite() || noCopyFrom.contains(src)) {
+            return 0;
+        }
+        src.checkRange(srcOffset, length);
+        int out = nativeFd();
+        int in = src.nativeFd();
+        if (out < 0 || in < 0) {
+            return 0;
+        }
+        long done = 0;
+        while (done < length) {
+            NativeFileOps.Result r = NativeFileOps.copyFileRange(in, srcOffset + done, out, offset + done, length - done);
+            if (r.failed()) {
+                if (NativeFileOps.isHostIoError(r.errno())) {
+                    throw new IOException(filename + ": copy_file_range from " + src.filename + " failed: "
+                            + NativeFileOps.strerror(r.errno()));
+                }
+                noCopyFrom.add(src);
+                return done;
+            }
+            if (r.value() == 0) {
+                break; // the end of the source
+            }
+            done += r.value();
+        }
+        return done;
     }
 
     private static final int FALLOC_PUNCH = NativeFileOps.FALLOC_FL_PUNCH_HOLE | NativeFileOps.FALLOC_FL_KEEP_SIZE;

@@ -19,7 +19,8 @@ import java.nio.file.attribute.BasicFileAttributes;
 /**
  * The Linux calls {@link java.nio.channels.FileChannel} does not offer — {@code lseek} with
  * SEEK_DATA/SEEK_HOLE, {@code fallocate} hole punching, {@code fdatasync}, {@code ftruncate},
- * {@code fstat} block counts — made through the FFM API on a second descriptor of the same file.
+ * {@code fstat} block counts, {@code copy_file_range} — made through the FFM API on a second
+ * descriptor of the same file.
  *
  * <p>A second descriptor is enough because all of these act on the inode, not on the open file
  * description, so they see and affect exactly what the {@code FileChannel} reads and writes;
@@ -41,6 +42,10 @@ final class NativeFileOps {
     static final int FALLOC_FL_ZERO_RANGE = 0x10;
     static final int ENXIO = 6;
     static final int EINTR = 4;
+    static final int EIO = 5;
+    static final int ENOSPC = 28;
+    static final int EFBIG = 27;
+    static final int EDQUOT = 122;
     private static final int O_RDONLY = 0;
     private static final int O_RDWR = 2;
     private static final int O_CLOEXEC = 0x80000;
@@ -51,11 +56,11 @@ final class NativeFileOps {
 
     /** System call numbers; x86-64 and the generic table aarch64 uses differ. */
     private record Syscalls(long openat, long close, long lseek, long fallocate, long fdatasync, long ftruncate,
-            long fstat, long fcntl) {
+            long fstat, long fcntl, long copyFileRange) {
         static Syscalls forArch(String arch) {
             return switch (arch) {
-                case "amd64", "x86_64" -> new Syscalls(257, 3, 8, 285, 75, 77, 5, 72);
-                case "aarch64" -> new Syscalls(56, 57, 62, 47, 83, 46, 80, 25);
+                case "amd64", "x86_64" -> new Syscalls(257, 3, 8, 285, 75, 77, 5, 72, 326);
+                case "aarch64" -> new Syscalls(56, 57, 62, 47, 83, 46, 80, 25, 285);
                 default -> null;
             };
         }
@@ -69,8 +74,8 @@ final class NativeFileOps {
      * The FFM linkage, set up when this class is first initialised: the expensive part, most of it
      * method-handle plumbing the JDK generates classes for at run time, so it is kept lean.
      *
-     * <p>{@code syscall} is variadic in C, but it is declared here with six fixed {@code long}
-     * parameters, without {@link Linker.Option#firstVariadicArg}: on the two ABIs this class
+     * <p>{@code syscall} is variadic in C, but it is declared here with seven fixed {@code long}
+     * parameters (the call's number and the six arguments a Linux system call can take), without {@link Linker.Option#firstVariadicArg}: on the two ABIs this class
      * supports a variadic call passes integer arguments exactly as a fixed one (x86-64 also sets
      * AL to the number of vector registers used, which libc's {@code syscall} does not read), and
      * the variadic adaptation made the linkage a third more expensive. errno is read at its offset
@@ -99,7 +104,7 @@ final class NativeFileOps {
                     errnoOffset = offsetOf(capture, "errno");
                     ValueLayout.OfLong l = ValueLayout.JAVA_LONG;
                     address = linker.defaultLookup().findOrThrow("syscall");
-                    syscall = linker.downcallHandle(FunctionDescriptor.of(l, l, l, l, l, l),
+                    syscall = linker.downcallHandle(FunctionDescriptor.of(l, l, l, l, l, l, l, l),
                             Linker.Option.captureCallState("errno"));
                 } catch (RuntimeException | LinkageError e) {
                     // Native access denied or libc without syscall(): FileNode uses its fallbacks.
@@ -170,11 +175,16 @@ final class NativeFileOps {
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(Linkage.CAPTURE_LAYOUT));
 
     private static Result call(long number, long a, long b, long c, long d) {
+        return call(number, a, b, c, d, 0, 0);
+    }
+
+    /** System call {@code number} with arguments {@code a1}…{@code a6}, retried on EINTR. */
+    private static Result call(long number, long a1, long a2, long a3, long a4, long a5, long a6) {
         MemorySegment state = CAPTURE_STATE.get();
         try {
             Result r;
             do {
-                long rc = (long) Linkage.SYSCALL.invokeExact(Linkage.SYSCALL_ADDRESS, state, number, a, b, c, d);
+                long rc = (long) Linkage.SYSCALL.invokeExact(Linkage.SYSCALL_ADDRESS, state, number, a1, a2, a3, a4, a5, a6);
                 r = new Result(rc, rc < 0 ? view(state).getInt((int) Linkage.ERRNO_OFFSET) : 0);
             } while (r.failed() && r.errno() == EINTR);
             return r;
@@ -236,6 +246,27 @@ final class NativeFileOps {
 
     static Result ftruncate(int fd, long length) {
         return call(NR.ftruncate(), fd, length, 0, 0);
+    }
+
+    /**
+     * Each thread's pair of {@code loff_t} that {@code copy_file_range} reads its offsets from:
+     * passing offsets rather than using the descriptors' file positions keeps concurrent copies
+     * on one descriptor apart.
+     */
+    private static final ThreadLocal<MemorySegment> COPY_OFFSETS =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(16, 8));
+
+    /**
+     * {@code copy_file_range(2)}: up to {@code length} bytes from {@code in} at {@code inOffset}
+     * to {@code out} at {@code outOffset}, inside the kernel. Returns the bytes copied (fewer
+     * than asked at the end of {@code in}, 0 past it) or the failure.
+     */
+    static Result copyFileRange(int in, long inOffset, int out, long outOffset, long length) {
+        MemorySegment offsets = COPY_OFFSETS.get();
+        ByteBuffer b = view(offsets);
+        b.putLong(0, inOffset);
+        b.putLong(8, outOffset);
+        return call(NR.copyFileRange(), in, offsets.address(), out, offsets.address() + 8, length, 0);
     }
 
     // Open file description locks, fcntl(2): the byte-range locks QEMU's file-posix takes.
@@ -314,21 +345,32 @@ final class NativeFileOps {
         return segment;
     }
 
+    /**
+     * Whether a failed call met the storage itself (I/O error, full disk, quota, file size limit)
+     * rather than a call the file, file system or kernel does not support.
+     */
+    static boolean isHostIoError(int errno) {
+        return errno == EIO || errno == ENOSPC || errno == EFBIG || errno == EDQUOT;
+    }
+
     static String strerror(int errno) {
         return switch (errno) {
             case 1 -> "Operation not permitted";
             case 2 -> "No such file or directory";
-            case 5 -> "Input/output error";
+            case EIO -> "Input/output error";
             case ENXIO -> "No such device or address";
             case 9 -> "Bad file descriptor";
             case 11 -> "Resource temporarily unavailable";
             case 13 -> "Permission denied";
             case 21 -> "Is a directory";
             case 22 -> "Invalid argument";
-            case 27 -> "File too large";
-            case 28 -> "No space left on device";
+            case EFBIG -> "File too large";
+            case ENOSPC -> "No space left on device";
+            case 18 -> "Invalid cross-device link";
             case 30 -> "Read-only file system";
+            case 38 -> "Function not implemented";
             case 95 -> "Operation not supported";
+            case EDQUOT -> "Disk quota exceeded";
             default -> "errno " + errno;
         };
     }

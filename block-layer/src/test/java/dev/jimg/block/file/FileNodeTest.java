@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.common.jimfs.Configuration;
 import com.google.common.jimfs.Jimfs;
+import dev.jimg.block.CacheMode;
 import dev.jimg.block.Extent;
 import dev.jimg.block.ImageException;
 import dev.jimg.block.OpenOptions;
@@ -209,6 +210,71 @@ class FileNodeTest {
                 assertArrayEquals(expected, back.array());
                 assertEquals(MiB, node.allocatedBytes());
             }
+        }
+    }
+
+    @Test
+    void copiesARangeFromAnotherHostFileInsideTheKernel() throws IOException {
+        Path from = dir.resolve("from");
+        byte[] data = new byte[3 * MiB];
+        new java.util.Random(7).nextBytes(data);
+        Files.write(from, data);
+        try (FileNode src = FileNode.open(from, "from", OpenOptions.builder().readOnly(true).build());
+                FileNode dst = FileNode.create(dir.resolve("to"), "to")) {
+            assertEquals(2 * MiB, dst.copyFrom(src, MiB, 4096, 2 * MiB));
+            ByteBuffer back = ByteBuffer.allocate(2 * MiB);
+            dst.read(4096, back);
+            assertArrayEquals(Arrays.copyOfRange(data, MiB, 3 * MiB), back.array());
+            assertEquals(4096 + 2 * MiB, dst.size());
+        }
+    }
+
+    @Test
+    void copiesOnlyUpToTheEndOfTheSource() throws IOException {
+        Path from = dir.resolve("short");
+        Files.write(from, filled(1000, 0x5a));
+        try (FileNode src = FileNode.open(from, "short", OpenOptions.builder().readOnly(true).build());
+                FileNode dst = FileNode.create(dir.resolve("to"), "to")) {
+            assertEquals(200, dst.copyFrom(src, 800, 0, 512), "the 200 bytes the source has from 800");
+        }
+    }
+
+    @Test
+    void copiesNothingWhereOneFileIsNotOnTheHostSoTheCallerWritesItself() throws IOException {
+        try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix())) {
+            Path inMemory = fs.getPath("/m");
+            Files.write(inMemory, filled(4096, 1));
+            Path host = dir.resolve("h");
+            Files.write(host, filled(4096, 2));
+            try (FileNode memSrc = FileNode.open(inMemory, "m", OpenOptions.builder().readOnly(true).build());
+                    FileNode hostDst = FileNode.create(dir.resolve("to"), "to");
+                    FileNode hostSrc = FileNode.open(host, "h", OpenOptions.builder().readOnly(true).build());
+                    FileNode memDst = FileNode.create(fs.getPath("/to"), "to")) {
+                assertEquals(0, hostDst.copyFrom(memSrc, 0, 0, 4096));
+                assertEquals(0, memDst.copyFrom(hostSrc, 0, 0, 4096));
+                assertEquals(0, memDst.size(), "nothing was written");
+            }
+        }
+    }
+
+    @Test
+    void copiesNothingIntoAFileThatSyncsEachWriteForItsChannelCarriesThatFlag() throws IOException {
+        Path from = dir.resolve("from");
+        Files.write(from, filled(4096, 3));
+        Path to = dir.resolve("to");
+        Files.write(to, new byte[0]);
+        try (FileNode src = FileNode.open(from, "from", OpenOptions.builder().readOnly(true).build());
+                FileNode dst = FileNode.open(to, "to", OpenOptions.builder().cache(CacheMode.WRITETHROUGH).build())) {
+            assertEquals(0, dst.copyFrom(src, 0, 0, 4096));
+        }
+    }
+
+    @Test
+    void refusesToCopyIntoAReadOnlyFile() throws IOException {
+        Path p = dir.resolve("ro");
+        Files.write(p, filled(4096, 1));
+        try (FileNode node = FileNode.open(p, "ro", OpenOptions.builder().readOnly(true).build())) {
+            assertThrows(ImageException.class, () -> node.copyFrom(node, 0, 0, 512));
         }
     }
 

@@ -21,6 +21,18 @@ class ZeroDetectorTest {
     }
 
     @Test
+    void looksOnlyAtTheRangeAskedAboutWhateverItsAlignment() {
+        ByteBuffer b = ByteBuffer.allocateDirect(64);
+        b.put(13, (byte) 1);
+        assertTrue(ZeroDetector.isZero(b, 5, 8), "byte 13 is just past 5+8");
+        assertFalse(ZeroDetector.isZero(b, 5, 9));
+        assertFalse(ZeroDetector.isZero(b, 6, 8), "within the first eight bytes");
+        assertTrue(ZeroDetector.isZero(b, 14, 50));
+        assertTrue(ZeroDetector.isZero(b, 10, 3), "shorter than eight bytes");
+        assertFalse(ZeroDetector.isZero(b, 10, 4));
+    }
+
+    @Test
     void measuresRunsOfZeroAndDataSectors() {
         ByteBuffer b = ByteBuffer.allocate(4096);
         b.put(1024, (byte) 9);

@@ -10,8 +10,9 @@ package dev.jimg.cli.convert;
  * @param targetZeroed    the target reads as zeroes already (fresh image or {@code --target-is-zero})
  * @param targetBacking   the target has a backing file ({@code -B}): ranges the source's top image
  *                        leaves to its backing file are not copied
- * @param alignment       the target's allocation unit (its cluster size, or 512 for raw): zero
- *                        runs are only skipped in whole units, so that no unit is written in part
+ * @param alignment       the unit zero runs are skipped in, so that no unit is written in part:
+ *                        the target's allocation unit (its cluster size) or {@code -S} rounded
+ *                        down to a power of two (qemu-img's {@code s.alignment}), the larger
  */
 public record ConvertSettings(int parallel, boolean inOrder, long minSparse, boolean compress, boolean targetZeroed,
         boolean targetBacking, int alignment) {

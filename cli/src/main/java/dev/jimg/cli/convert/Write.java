@@ -2,6 +2,7 @@ package dev.jimg.cli.convert;
 
 import dev.jimg.block.BlockNode;
 import dev.jimg.block.CompressedWrites;
+import dev.jimg.block.CopyOffload;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -13,6 +14,20 @@ sealed interface Write {
         @Override
         public void apply(BlockNode target) throws IOException {
             target.write(offset, data.duplicate());
+        }
+    }
+
+    /**
+     * Data the target copies from the source itself as far as it can ({@link CopyOffload});
+     * {@code data} holds the same bytes, read to look for zeroes, and is written for the rest.
+     */
+    record Copy(CopyOffload copier, BlockNode source, long srcOffset, long offset, ByteBuffer data) implements Write {
+        @Override
+        public void apply(BlockNode target) throws IOException {
+            long copied = copier.copyFrom(source, srcOffset, offset, data.remaining());
+            if (copied < data.remaining()) {
+                target.write(offset + copied, data.duplicate().position(data.position() + (int) copied));
+            }
         }
     }
 

@@ -184,9 +184,12 @@ final class ConvertCommand extends VerbBase {
                             + " bytes, the input needs " + size);
                 }
                 boolean zeroed = noCreate ? targetIsZero : target.hasZeroInit() && !hasBacking;
-                int alignment = target.clusterSize().orElse(512);
+                // qemu-img aligns zero runs to at least -S rounded down to a power of two
+                // (s.alignment); jimg also to the target's allocation unit.
+                long alignment = Math.max(Math.max(512, Long.highestOneBit(minSparse)),
+                        Integer.highestOneBit(target.clusterSize().orElse(512)));
                 ConvertSettings settings = new ConvertSettings(workers, !outOfOrder, minSparse, compress, zeroed,
-                        hasBacking, Math.max(512, Integer.highestOneBit(alignment)));
+                        hasBacking, (int) alignment);
                 try (ProgressBar bar = ProgressBar.create(ctx.err(), progress && !quiet)) {
                     new Converter(sources, target, settings, bar).run();
                     target.flush();

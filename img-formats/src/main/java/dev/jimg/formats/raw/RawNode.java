@@ -1,6 +1,7 @@
 package dev.jimg.formats.raw;
 
 import dev.jimg.block.BlockNode;
+import dev.jimg.block.CopyOffload;
 import dev.jimg.block.Extent;
 import dev.jimg.block.ImageException;
 import java.io.IOException;
@@ -12,7 +13,7 @@ import java.util.function.Predicate;
  * An open raw image: a window {@code [offset, offset + size)} of its file (the whole file unless
  * the {@code offset}/{@code size} open options say otherwise, as for a disk inside an OVA).
  */
-final class RawNode implements BlockNode {
+final class RawNode implements BlockNode, CopyOffload {
     private static final int SECTOR = 512;
 
     private final BlockNode file;
@@ -79,6 +80,26 @@ final class RawNode implements BlockNode {
             throw new ImageException(filename(), "Operation not permitted: the write would change the format"
                     + " probed from sector 0; specify the 'raw' format explicitly to allow it");
         }
+    }
+
+    /**
+     * Copy offloading between two raw images is copy offloading between their files, each range
+     * shifted by its image's offset. Nothing is offloaded into sector 0 of a probed image: that
+     * write must go through {@link #write}'s check.
+     */
+    @Override
+    public long copyFrom(BlockNode source, long srcOffset, long pos, long length) throws IOException {
+        checkWritable();
+        checkRange(pos, length);
+        if (!(source instanceof RawNode src) || (probesAsOtherFormat != null && pos < SECTOR)) {
+            return 0;
+        }
+        src.checkRange(srcOffset, length);
+        Optional<CopyOffload> fileCopy = file.capability(CopyOffload.class);
+        if (fileCopy.isEmpty()) {
+            return 0;
+        }
+        return fileCopy.get().copyFrom(src.file, src.offset + srcOffset, offset + pos, length);
     }
 
     @Override

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jimg.block.BlockNode;
+import dev.jimg.block.CopyOffload;
 import dev.jimg.block.Extent;
 import dev.jimg.block.FormatRegistry;
 import dev.jimg.block.ImageException;
@@ -121,6 +122,41 @@ class RawDriverTest {
                 .build();
         ImageException e = assertThrows(ImageException.class, () -> opener.open(p.toString(), "raw", tooBig));
         assertTrue(e.getMessage().contains("has to be smaller or equal to the actual size"), e.getMessage());
+    }
+
+    @Test
+    void copiesFromAWindowOfOneFileIntoAnotherImageThroughTheKernel() throws IOException {
+        Path container = dir.resolve("container");
+        byte[] bytes = new byte[8192];
+        Arrays.fill(bytes, 1024, 2048, (byte) 9);
+        Files.write(container, bytes);
+        Path target = create("t.raw", 4096);
+        OpenOptions window = OpenOptions.builder().readOnly(true).driverOptions(Map.of("offset", "1024", "size", "1024"))
+                .build();
+        try (BlockNode src = opener.open(container.toString(), "raw", window);
+                BlockNode dst = opener.open(target.toString(), "raw", OpenOptions.defaults())) {
+            CopyOffload copier = dst.capability(CopyOffload.class).orElseThrow();
+            assertEquals(1024, copier.copyFrom(src, 0, 2048, 1024));
+            ByteBuffer back = ByteBuffer.allocate(1024);
+            dst.read(2048, back);
+            byte[] expected = new byte[1024];
+            Arrays.fill(expected, (byte) 9);
+            assertArrayEquals(expected, back.array());
+            assertThrows(ImageException.class, () -> copier.copyFrom(src, 0, 3584, 1024), "beyond the target's end");
+            assertThrows(ImageException.class, () -> copier.copyFrom(src, 512, 0, 1024), "beyond the window's end");
+        }
+    }
+
+    @Test
+    void aProbedRawImageCopiesNothingIntoSectorZeroSoTheWriteCheckSeesIt() throws IOException {
+        Path src = create("s.raw", 4096);
+        Path p = create("probed.raw", 4096);
+        try (BlockNode from = opener.open(src.toString(), "raw", OpenOptions.readOnlyDefaults());
+                BlockNode node = opener.open(p.toString(), null, OpenOptions.defaults())) {
+            CopyOffload copier = node.capability(CopyOffload.class).orElseThrow();
+            assertEquals(0, copier.copyFrom(from, 0, 0, 1024));
+            assertEquals(1024, copier.copyFrom(from, 0, 1024, 1024));
+        }
     }
 
     @Test
