@@ -7,13 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jimg.block.ImageOpener;
 import dev.jimg.block.testing.ExternalTool;
+import dev.jimg.emulator.guest.DiskBus;
 import dev.jimg.emulator.guest.DiskImages;
 import dev.jimg.emulator.guest.GuestImage;
 import dev.jimg.emulator.guest.GuestPattern;
 import dev.jimg.emulator.guest.GuestReport;
 import dev.jimg.emulator.testutil.Machines;
 import dev.jimg.emulator.testutil.RunResult;
-import dev.jimg.emulator.testutil.StorageBus;
 import dev.jimg.formats.Formats;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -81,12 +81,12 @@ class StorageMatrixGuestTest {
 
     static Stream<Arguments> everyFormatOnEveryBus() {
         return Arrays.stream(Format.values())
-                .flatMap(f -> Arrays.stream(StorageBus.values()).map(b -> Arguments.of(f, b)));
+                .flatMap(f -> Arrays.stream(DiskBus.values()).map(b -> Arguments.of(f, b)));
     }
 
     @ParameterizedTest(name = "{0} over {1}")
     @MethodSource("everyFormatOnEveryBus")
-    void linuxReadsAndWritesAConvertedExt4Disk(Format format, StorageBus bus) throws Exception {
+    void linuxReadsAndWritesAConvertedExt4Disk(Format format, DiskBus bus) throws Exception {
         Path raw = dir.resolve("disk.raw");
         DiskImages.ext4(raw, DISK_SIZE, Map.of("/hello.txt", HELLO));
         Path image = raw;
@@ -105,7 +105,7 @@ class StorageMatrixGuestTest {
             bootFormat = "qcow2";
         }
 
-        GuestReport report = boot(bus, bootFormat, image, "jimg.test=readwrite jimg.dev=" + bus.node()
+        GuestReport report = boot(bus, bootFormat, image, "jimg.test=readwrite jimg.dev=" + bus.guestDevice()
                 + " jimg.write=/written.bin jimg.size=1M jimg.seed=5");
 
         byte[] expected = GuestPattern.bytes(5, 0, 1 << 20);
@@ -124,15 +124,15 @@ class StorageMatrixGuestTest {
     }
 
     @ParameterizedTest
-    @EnumSource(StorageBus.class)
-    void parallelWritersThroughEachBusSeeNoErrors(StorageBus bus) throws Exception {
+    @EnumSource(DiskBus.class)
+    void parallelWritersThroughEachBusSeeNoErrors(DiskBus bus) throws Exception {
         Path raw = dir.resolve("stress.raw");
         DiskImages.ext4(raw, DISK_SIZE, Map.of());
         Path qcow2 = dir.resolve("stress.qcow2");
         Jimg.run("convert", "-f", "raw", "-O", "qcow2", raw.toString(), qcow2.toString()).assertSuccess();
 
         GuestReport report = boot(bus, "qcow2", qcow2,
-                "jimg.test=stress jimg.dev=" + bus.node() + " jimg.procs=4 jimg.region=4M jimg.rounds=2");
+                "jimg.test=stress jimg.dev=" + bus.guestDevice() + " jimg.procs=4 jimg.region=4M jimg.rounds=2");
 
         assertEquals(4, report.longValue("stress.procs"));
         assertEquals(0, report.longValue("stress.mismatched_sectors"));
@@ -140,7 +140,7 @@ class StorageMatrixGuestTest {
         Jimg.run("check", qcow2.toString()).assertSuccess();
     }
 
-    private GuestReport boot(StorageBus bus, String format, Path image, String append) throws Exception {
+    private GuestReport boot(DiskBus bus, String format, Path image, String append) throws Exception {
         List<String> args = new ArrayList<>(List.of("-M", "virt", "-m", "256M", "-nographic", "-no-reboot",
                 "-bios", "default", "-icount", "shift=auto,sleep=off",
                 "-kernel", guest.kernel().toString(), "-initrd", guest.initramfs().toString(),

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jimg.block.ImageOpener;
+import dev.jimg.emulator.guest.DiskBus;
 import dev.jimg.emulator.guest.DiskImages;
 import dev.jimg.emulator.guest.GuestImage;
 import dev.jimg.emulator.guest.GuestReport;
 import dev.jimg.emulator.testutil.Machines;
 import dev.jimg.emulator.testutil.RunResult;
-import dev.jimg.emulator.testutil.StorageBus;
 import dev.jimg.formats.Formats;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -48,8 +48,8 @@ class UBootDistroBootTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = StorageBus.class, names = {"VIRTIO_MMIO", "VIRTIO_PCI", "AHCI"})
-    void distroBootStartsLinuxFromAConvertedGptImage(StorageBus bus) throws Exception {
+    @EnumSource(value = DiskBus.class, names = {"VIRTIO_MMIO", "VIRTIO_PCI", "AHCI"})
+    void distroBootStartsLinuxFromAConvertedGptImage(DiskBus bus) throws Exception {
         assertTrue(Files.exists(UBOOT), "Debian's u-boot-qemu package provides " + UBOOT);
         String extlinux = """
                 default linux

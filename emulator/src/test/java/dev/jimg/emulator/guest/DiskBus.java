@@ -31,14 +31,21 @@ public enum DiskBus {
         return guestDevice;
     }
 
-    /** QEMU options attaching {@code image} (raw) through this bus; QEMU escapes a comma by doubling it. */
-    public List<String> qemuArguments(Path image) {
-        List<String> args = new ArrayList<>(List.of(
-                "-drive", "if=none,id=disk0,format=raw,file=" + image.toString().replace(",", ",,")));
+    /** The {@code -device} options that put drive {@code disk0} on this bus. */
+    public List<String> devices() {
+        List<String> args = new ArrayList<>();
         for (String device : qemuDevices) {
             args.add("-device");
             args.add(device);
         }
+        return List.copyOf(args);
+    }
+
+    /** QEMU options attaching {@code image} (raw) through this bus; QEMU escapes a comma by doubling it. */
+    public List<String> qemuArguments(Path image) {
+        List<String> args = new ArrayList<>(List.of(
+                "-drive", "if=none,id=disk0,format=raw,file=" + image.toString().replace(",", ",,")));
+        args.addAll(devices());
         return List.copyOf(args);
     }
 }

@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jimg.emulator.guest.DiskBus;
 import dev.jimg.emulator.guest.DiskImages;
 import dev.jimg.emulator.guest.GuestImage;
 import dev.jimg.emulator.guest.GuestPattern;
 import dev.jimg.emulator.guest.GuestReport;
 import dev.jimg.emulator.testutil.Machines;
 import dev.jimg.emulator.testutil.RunResult;
-import dev.jimg.emulator.testutil.StorageBus;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -50,12 +50,12 @@ class PciStorageGuestTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = StorageBus.class, names = {"VIRTIO_PCI", "AHCI"})
-    void readsAndWritesExt4(StorageBus bus) throws Exception {
+    @EnumSource(value = DiskBus.class, names = {"VIRTIO_PCI", "AHCI"})
+    void readsAndWritesExt4(DiskBus bus) throws Exception {
         Path disk = dir.resolve("disk.raw");
         DiskImages.ext4(disk, DISK_SIZE, Map.of("/hello.txt", HELLO));
 
-        GuestReport report = boot(bus, disk, "jimg.test=readwrite jimg.dev=" + bus.node()
+        GuestReport report = boot(bus, disk, "jimg.test=readwrite jimg.dev=" + bus.guestDevice()
                 + " jimg.write=/written.bin jimg.size=1M jimg.seed=7");
 
         byte[] expected = GuestPattern.bytes(7, 0, 1 << 20);
@@ -65,8 +65,8 @@ class PciStorageGuestTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = StorageBus.class, names = {"VIRTIO_PCI", "AHCI"})
-    void parallelDirectIoSeesNoErrorAndLeavesTheLastRoundsPattern(StorageBus bus) throws Exception {
+    @EnumSource(value = DiskBus.class, names = {"VIRTIO_PCI", "AHCI"})
+    void parallelDirectIoSeesNoErrorAndLeavesTheLastRoundsPattern(DiskBus bus) throws Exception {
         Path disk = dir.resolve("disk.raw");
         try (RandomAccessFile raf = new RandomAccessFile(disk.toFile(), "rw")) {
             raf.setLength(DISK_SIZE);
@@ -75,7 +75,7 @@ class PciStorageGuestTest {
         int region = 1 << 20;
         int offset = 1 << 20;
 
-        GuestReport report = boot(bus, disk, "jimg.test=stress jimg.dev=" + bus.node() + " jimg.procs=" + procs
+        GuestReport report = boot(bus, disk, "jimg.test=stress jimg.dev=" + bus.guestDevice() + " jimg.procs=" + procs
                 + " jimg.region=" + region + " jimg.offset=" + offset + " jimg.rounds=2 jimg.seed=11");
 
         assertEquals(0, report.longValue("stress.mismatched_sectors"));
@@ -88,7 +88,7 @@ class PciStorageGuestTest {
         assertArrayEquals(GuestPattern.bytes(12, offset, written.length), written, "round 2's pattern (seed 11 + 1)");
     }
 
-    private GuestReport boot(StorageBus bus, Path disk, String parameters) throws Exception {
+    private GuestReport boot(DiskBus bus, Path disk, String parameters) throws Exception {
         List<String> args = new ArrayList<>(List.of("-M", "virt", "-m", "256M", "-nographic", "-no-reboot",
                 "-bios", "default", "-icount", "shift=auto,sleep=off",
                 "-kernel", guest.kernel().toString(), "-initrd", guest.initramfs().toString(),
