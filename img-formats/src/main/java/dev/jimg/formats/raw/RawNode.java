@@ -84,22 +84,53 @@ final class RawNode implements BlockNode, CopyOffload {
 
     /**
      * Copy offloading between two raw images is copy offloading between their files, each range
-     * shifted by its image's offset. Nothing is offloaded into sector 0 of a probed image: that
-     * write must go through {@link #write}'s check.
+     * shifted by its image's offset. From an image of another format, the ranges its block status
+     * places plainly in its own file (qcow2, VDI, VHD, VHDX and sparse VMDK data; not compressed,
+     * zero, backing or external data) are copied from that file, up to the first range that is
+     * not. Nothing is offloaded into sector 0 of a probed image: that write must go through
+     * {@link #write}'s check.
      */
     @Override
     public long copyFrom(BlockNode source, long srcOffset, long pos, long length) throws IOException {
         checkWritable();
         checkRange(pos, length);
-        if (!(source instanceof RawNode src) || (probesAsOtherFormat != null && pos < SECTOR)) {
+        if (probesAsOtherFormat != null && pos < SECTOR) {
             return 0;
         }
-        src.checkRange(srcOffset, length);
         Optional<CopyOffload> fileCopy = file.capability(CopyOffload.class);
         if (fileCopy.isEmpty()) {
             return 0;
         }
-        return fileCopy.get().copyFrom(src.file, src.offset + srcOffset, offset + pos, length);
+        if (source instanceof RawNode src) {
+            src.checkRange(srcOffset, length);
+            return fileCopy.get().copyFrom(src.file, src.offset + srcOffset, offset + pos, length);
+        }
+        return copyFromHostRanges(source, srcOffset, pos, length, fileCopy.get());
+    }
+
+    private long copyFromHostRanges(BlockNode source, long srcOffset, long pos, long length, CopyOffload fileCopy)
+            throws IOException {
+        Optional<BlockNode> sourceFile = source.file();
+        if (sourceFile.isEmpty()) {
+            return 0;
+        }
+        String sourceFileName = sourceFile.get().filename();
+        long done = 0;
+        while (done < length) {
+            Extent e = source.blockStatus(srcOffset + done, length - done);
+            boolean plainData = (e.flags() & (Extent.DATA | Extent.ZERO | Extent.COMPRESSED)) == Extent.DATA;
+            if (!plainData || e.depth() != 0 || e.hostOffset() < 0 || e.offset() != srcOffset + done
+                    || !sourceFileName.equals(e.hostFile())) {
+                break;
+            }
+            long n = Math.min(e.length(), length - done);
+            long copied = fileCopy.copyFrom(sourceFile.get(), e.hostOffset(), offset + pos + done, n);
+            done += copied;
+            if (copied < n) {
+                break;
+            }
+        }
+        return done;
     }
 
     @Override
