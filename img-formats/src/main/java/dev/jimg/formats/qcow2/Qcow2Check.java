@@ -177,7 +177,9 @@ final class Qcow2Check {
         if (size <= 0) {
             return;
         }
-        if (offset + size - fileLength >= g.clusterSize()) {
+        // An offset with the top bit set (a snapshot's raw L1 offset) is negative here and would
+        // pass the subtraction: it lies beyond the end of the file too.
+        if (offset < 0 || offset + size < offset || offset + size - fileLength >= g.clusterSize()) {
             report.accept("ERROR: counting reference for region exceeding the end of the file by one cluster or more:"
                     + " offset 0x" + Long.toHexString(offset) + " size 0x" + Long.toHexString(size));
             corruptions++;
@@ -211,6 +213,9 @@ final class Qcow2Check {
             return;
         }
         count(refs, l1Offset, l1Size * 8L);
+        if (l1Offset < 0 || l1Offset >= fileLength) {
+            return; // reported by count: no table there to walk
+        }
         long[] l1 = readTable(l1Offset, l1Size);
         for (long entry : l1) {
             if (entry == 0) {
