@@ -371,8 +371,20 @@ final class Qcow2Check {
             if (offset != 0 && cluster >= refs.size()) {
                 report.accept((fixErrors() ? "Repairing" : "ERROR") + " refcount block " + i + " is outside image");
                 if (fixErrors()) {
-                    s.file().resize(offset + g.clusterSize());
-                    corruptionsFixed++;
+                    // QEMU grows the file to hold the block; an offset that cannot be a file
+                    // length (or that the file system refuses) leaves it to the rebuild instead.
+                    try {
+                        if (offset < 0 || offset > Long.MAX_VALUE - g.clusterSize()) {
+                            throw new IOException("Invalid argument");
+                        }
+                        s.file().resize(offset + g.clusterSize());
+                        corruptionsFixed++;
+                    } catch (IOException e) {
+                        report.accept("ERROR could not resize image: " + e.getMessage());
+                        corruptions++;
+                        rebuild = true;
+                        continue;
+                    }
                 } else {
                     corruptions++;
                     continue;
