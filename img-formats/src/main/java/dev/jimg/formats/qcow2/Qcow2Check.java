@@ -31,6 +31,9 @@ final class Qcow2Check {
     private long fragmented;
     private long compressed;
     private long nextContiguous;
+    /** The L2 table being walked, as read and as words ({@link #readTableWords}). */
+    private ByteBuffer tableBytes;
+    private long[] tableWords;
     private boolean rebuild;
     private long highestCluster = -1;
     /** The file's length when counting started: references past it are reported, not counted. */
@@ -242,11 +245,16 @@ final class Qcow2Check {
      * image are zero and skipped at the cost of one comparison.
      */
     private long[] readTableWords(long offset) throws IOException {
-        ByteBuffer table = ByteBuffer.allocate(g.clusterSize());
-        s.file().read(offset, table);
-        long[] words = new long[g.clusterSize() / Long.BYTES];
-        table.rewind().order(ByteOrder.BIG_ENDIAN).asLongBuffer().get(words);
-        return words;
+        // One buffer pair for the whole check (it walks one table at a time): an L1 table may
+        // name thousands of L2 tables, and a fresh pair each would allocate without bound.
+        if (tableWords == null) {
+            tableBytes = ByteBuffer.allocate(g.clusterSize()).order(ByteOrder.BIG_ENDIAN);
+            tableWords = new long[g.clusterSize() / Long.BYTES];
+        }
+        tableBytes.clear();
+        s.file().read(offset, tableBytes);
+        tableBytes.clear().asLongBuffer().get(tableWords);
+        return tableWords;
     }
 
     private void checkL2(ReferenceTally refs, long l2Offset, boolean fragInfo, boolean active) throws IOException {
