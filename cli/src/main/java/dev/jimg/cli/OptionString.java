@@ -1,6 +1,7 @@
 package dev.jimg.cli;
 
 import dev.jimg.block.ImageException;
+import dev.jimg.block.util.QemuOptionSyntax;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,32 +29,15 @@ public final class OptionString {
      */
     public static Map<String, String> parse(String s, String impliedKey) {
         Map<String, String> out = new LinkedHashMap<>();
-        int i = 0;
-        boolean first = true;
-        while (i <= s.length()) {
-            StringBuilder item = new StringBuilder();
-            while (i < s.length()) {
-                char c = s.charAt(i);
-                if (c == ',') {
-                    if (i + 1 < s.length() && s.charAt(i + 1) == ',') {
-                        item.append(',');
-                        i += 2;
-                        continue;
-                    }
-                    break;
-                }
-                item.append(c);
-                i++;
-            }
-            i++;
-            String part = item.toString();
+        List<String> items = QemuOptionSyntax.items(s);
+        for (int k = 0; k < items.size(); k++) {
+            String part = items.get(k);
             if (part.isEmpty()) {
-                first = false;
                 continue;
             }
             int eq = part.indexOf('=');
             if (eq < 0) {
-                if (first && impliedKey != null) {
+                if (k == 0 && impliedKey != null) {
                     out.put(impliedKey, part);
                 } else if (part.equals("help") || part.equals("?")) {
                     out.put("help", "on");
@@ -63,7 +47,6 @@ public final class OptionString {
             } else {
                 out.put(part.substring(0, eq), part.substring(eq + 1));
             }
-            first = false;
         }
         return out;
     }

@@ -4,7 +4,9 @@ import dev.jimg.block.CacheMode;
 import dev.jimg.block.DetectZeroes;
 import dev.jimg.block.DiscardMode;
 import dev.jimg.block.ImageException;
+import dev.jimg.block.util.QemuOptionSyntax;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -94,32 +96,15 @@ record DriveSpec(String id, String file, String format, Interface iface, CacheMo
      */
     static Map<String, String> keyValues(String spec, String implicitKey) {
         Map<String, String> out = new LinkedHashMap<>();
-        int i = 0;
-        boolean first = true;
-        while (i <= spec.length()) {
-            StringBuilder item = new StringBuilder();
-            while (i < spec.length()) {
-                char c = spec.charAt(i);
-                if (c == ',') {
-                    if (i + 1 < spec.length() && spec.charAt(i + 1) == ',') {
-                        item.append(',');
-                        i += 2;
-                        continue;
-                    }
-                    break;
-                }
-                item.append(c);
-                i++;
-            }
-            i++;
-            String s = item.toString();
+        List<String> items = QemuOptionSyntax.items(spec);
+        for (int k = 0; k < items.size(); k++) {
+            String s = items.get(k);
             if (s.isEmpty()) {
-                first = false;
                 continue;
             }
             int eq = s.indexOf('=');
             if (eq < 0) {
-                if (first && implicitKey != null) {
+                if (k == 0 && implicitKey != null) {
                     out.put(implicitKey, s);
                 } else {
                     out.put(s, "on");
@@ -127,7 +112,6 @@ record DriveSpec(String id, String file, String format, Interface iface, CacheMo
             } else {
                 out.put(s.substring(0, eq), s.substring(eq + 1));
             }
-            first = false;
         }
         return out;
     }
