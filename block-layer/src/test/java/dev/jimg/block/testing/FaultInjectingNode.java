@@ -1,11 +1,12 @@
 package dev.jimg.block.testing;
 
 import dev.jimg.block.BlockNode;
-import dev.jimg.block.Extent;
+import dev.jimg.block.FilterNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 
 /**
@@ -16,8 +17,7 @@ import java.util.Random;
  * {@link #crashImage} then gives the disk's contents, with each pending write kept or lost at
  * random — the states a crash can leave.
  */
-public final class FaultInjectingNode implements BlockNode {
-    private final BlockNode inner;
+public final class FaultInjectingNode extends FilterNode {
     private final MemoryFileNode durable;
     private final long cutAfter;
     private long writes;
@@ -56,7 +56,7 @@ public final class FaultInjectingNode implements BlockNode {
      *                 {@code Long.MAX_VALUE} for never
      */
     public FaultInjectingNode(BlockNode inner, long cutAfter) throws IOException {
-        this.inner = inner;
+        super(inner);
         this.cutAfter = cutAfter;
         ByteBuffer all = ByteBuffer.allocate((int) inner.size());
         inner.read(0, all);
@@ -114,31 +114,6 @@ public final class FaultInjectingNode implements BlockNode {
     }
 
     @Override
-    public String formatName() {
-        return inner.formatName();
-    }
-
-    @Override
-    public String filename() {
-        return inner.filename();
-    }
-
-    @Override
-    public long size() throws IOException {
-        return inner.size();
-    }
-
-    @Override
-    public boolean isReadOnly() {
-        return inner.isReadOnly();
-    }
-
-    @Override
-    public void read(long offset, ByteBuffer dst) throws IOException {
-        inner.read(offset, dst);
-    }
-
-    @Override
     public void write(long offset, ByteBuffer src) throws IOException {
         byte[] copy = new byte[src.remaining()];
         src.duplicate().get(copy);
@@ -179,18 +154,12 @@ public final class FaultInjectingNode implements BlockNode {
         record(node -> node.resize(newSize));
     }
 
+    /**
+     * Only this node's own capabilities: one looked up on the wrapped node (a copy offload, say)
+     * would write past the recording, and the crash image would miss it.
+     */
     @Override
-    public Extent blockStatus(long offset, long length) throws IOException {
-        return inner.blockStatus(offset, length);
-    }
-
-    @Override
-    public boolean hasZeroInit() {
-        return inner.hasZeroInit();
-    }
-
-    @Override
-    public void close() throws IOException {
-        inner.close();
+    public <T> Optional<T> capability(Class<T> type) {
+        return type.isInstance(this) ? Optional.of(type.cast(this)) : Optional.empty();
     }
 }
