@@ -8,6 +8,7 @@ import dev.jimg.block.ImageOpener;
 import dev.jimg.block.testing.ExternalTool;
 import dev.jimg.emulator.guest.DiskImages;
 import dev.jimg.emulator.testutil.GuestSession;
+import dev.jimg.emulator.testutil.UBootConsole;
 import dev.jimg.formats.Formats;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,8 +35,6 @@ class UBootConvertedImagesTest {
     private static final Path UBOOT = Path.of("/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin");
     private static final Duration BOOT = Duration.ofMinutes(3);
     private static final Duration COMMAND = Duration.ofMinutes(1);
-    /** The prompt at the start of a line ("==> " in crc32 output must not match). */
-    private static final String PROMPT = "\n=> ";
     private static final int FILE_SIZE = 300_000;
     private static final long DISK_SIZE = 32L << 20;
 
@@ -63,9 +62,7 @@ class UBootConvertedImagesTest {
                 "-drive", "file=" + scratch + ",format=" + format + ",if=none,id=scratch",
                 "-device", "virtio-blk-device,drive=scratch");
         try (GuestSession guest = new GuestSession(args, new ImageOpener(Formats.registry(), w -> { }))) {
-            guest.waitFor("Hit any key to stop autoboot", BOOT);
-            guest.type(" ");
-            guest.waitFor(PROMPT, BOOT);
+            UBootConsole.stopAutoboot(guest, BOOT);
             run(guest, "virtio scan");
             String listing = run(guest, "ext4ls virtio 0 /data");
             assertTrue(listing.contains(FILE_SIZE + " file.bin"), guest::output);
@@ -99,10 +96,7 @@ class UBootConvertedImagesTest {
         assertArrayEquals(expected, actual);
     }
 
-    /** Types a command and returns what it printed before the next prompt. */
     private static String run(GuestSession guest, String command) throws Exception {
-        guest.type(command + "\r");
-        guest.waitFor(command, COMMAND);
-        return guest.waitFor(PROMPT, COMMAND);
+        return UBootConsole.run(guest, command, COMMAND);
     }
 }

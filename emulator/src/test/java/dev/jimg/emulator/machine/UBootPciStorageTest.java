@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jimg.emulator.testutil.GuestSession;
+import dev.jimg.emulator.testutil.UBootConsole;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,7 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
 class UBootPciStorageTest {
     private static final Duration BOOT = Duration.ofMinutes(3);
     private static final Duration EXIT = Duration.ofMinutes(1);
-    private static final String PROMPT = "\n=> ";
     private static final int FILE_SIZE = 200_000;
 
     @TempDir
@@ -84,9 +84,7 @@ class UBootPciStorageTest {
     }
 
     private static void prompt(GuestSession guest) throws Exception {
-        guest.waitFor("Hit any key to stop autoboot", BOOT);
-        guest.type(" ");
-        guest.waitFor(PROMPT, BOOT);
+        UBootConsole.stopAutoboot(guest, BOOT);
     }
 
     /** Both buses scanned, the file loaded from each ext4 disk and its CRC-32 checked. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jimg.emulator.testutil.GuestSession;
+import dev.jimg.emulator.testutil.UBootConsole;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,8 +29,6 @@ class UBootTest {
     static final Path UBOOT = Path.of("/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin");
     private static final Duration BOOT = Duration.ofMinutes(3);
     private static final Duration COMMAND = Duration.ofMinutes(1);
-    /** The prompt at the start of a line ("==> " in crc32 output must not match). */
-    private static final String PROMPT = "\n=> ";
     private static final int FILE_SIZE = 300_000;
 
     @TempDir
@@ -50,9 +49,7 @@ class UBootTest {
                 "-drive", "file=" + disk + ",format=raw,if=virtio",
                 "-drive", "file=" + blank + ",format=raw,if=none,id=scratch",
                 "-device", "virtio-blk-device,drive=scratch"))) {
-            guest.waitFor("Hit any key to stop autoboot", BOOT);
-            guest.type(" ");
-            guest.waitFor(PROMPT, BOOT);
+            UBootConsole.stopAutoboot(guest, BOOT);
             run(guest, "virtio scan");
             String info = run(guest, "virtio info");
             assertTrue(info.contains("Device 0: QEMU VirtIO Block Device") && info.contains("Capacity: 32.0 MB")
@@ -78,9 +75,7 @@ class UBootTest {
 
     /** Types a command and returns what it printed before the next prompt. */
     static String run(GuestSession guest, String command) throws Exception {
-        guest.type(command + "\r");
-        guest.waitFor(command, COMMAND);
-        return guest.waitFor(PROMPT, COMMAND);
+        return UBootConsole.run(guest, command, COMMAND);
     }
 
     /** ext4 images made with e2fsprogs. */
