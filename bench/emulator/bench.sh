@@ -13,6 +13,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+source "$root/bench/lib.sh"   # median
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -60,9 +61,6 @@ for p in intloop memcpy fploop; do
   qe=$(calc "2 * $n / 1e6 / ${wall[qemu2]}" 0)
   printf '%-14s %10s / %6s MIPS %10s / %6s MIPS %8sx\n' "$p" "$os" "$oe" "$qs" "$qe" "$(calc "$qs / $os")"
 done
-
-# median of the numbers on stdin
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # Boots BOOT_RUNS times on each machine, alternating, and prints the median wall and CPU times.
 boot() {
