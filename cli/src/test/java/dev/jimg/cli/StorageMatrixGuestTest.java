@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -38,7 +39,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * writes another, syncs and reads it back after a remount, and powers off; then {@code jimg check}
  * and {@code qemu-img check} find the image clean and the host reads the new file's exact bytes
  * (qemu-img's raw conversion, then {@code debugfs}). A stress run (parallel writers on different
- * regions, read back and compared) through each bus counts guest-visible errors: zero.
+ * regions, read back and compared) through each bus counts guest-visible errors: zero, also
+ * through QEMU's short form {@code if=usb}.
  */
 @Tag("interop")
 class StorageMatrixGuestTest {
@@ -140,13 +142,35 @@ class StorageMatrixGuestTest {
         Jimg.run("check", qcow2.toString()).assertSuccess();
     }
 
+    /**
+     * QEMU's short form for a USB stick, {@code -drive file=…,if=usb}, makes the controller and the
+     * stick the {@code -device} options above make: the same stress run sees no errors.
+     */
+    @Test
+    void parallelWritersSeeNoErrorsThroughTheUsbShortForm() throws Exception {
+        Path raw = dir.resolve("stress.raw");
+        DiskImages.ext4(raw, DISK_SIZE, Map.of());
+
+        GuestReport report = boot("jimg.test=stress jimg.dev=/dev/sda jimg.procs=4 jimg.region=4M jimg.rounds=2",
+                List.of("-drive", "file=" + raw + ",format=raw,if=usb"));
+
+        assertEquals(4, report.longValue("stress.procs"));
+        assertEquals(0, report.longValue("stress.mismatched_sectors"));
+        assertEquals(0, report.longValue("stress.io_errors"));
+    }
+
     private GuestReport boot(DiskBus bus, String format, Path image, String append) throws Exception {
+        List<String> drive = new ArrayList<>(List.of("-drive", "if=none,id=disk0,format=" + format + ",file=" + image));
+        drive.addAll(bus.devices());
+        return boot(append, drive);
+    }
+
+    private GuestReport boot(String append, List<String> drive) throws Exception {
         List<String> args = new ArrayList<>(List.of("-M", "virt", "-m", "256M", "-nographic", "-no-reboot",
                 "-bios", "default", "-icount", "shift=auto,sleep=off",
                 "-kernel", guest.kernel().toString(), "-initrd", guest.initramfs().toString(),
-                "-append", KERNEL_ARGS + append,
-                "-drive", "if=none,id=disk0,format=" + format + ",file=" + image));
-        args.addAll(bus.devices());
+                "-append", KERNEL_ARGS + append));
+        args.addAll(drive);
         RunResult run = Machines.runOurs(args, TIMEOUT, new ImageOpener(Formats.registry(), w -> { }));
         GuestReport report = GuestReport.parse(run.output());
         assertFalse(run.timedOut(), () -> "the guest did not power off in " + TIMEOUT + ":\n" + run.output());
