@@ -20,17 +20,19 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 public final class Main {
     static final String VERSION = "jimg 0.1.0 (qemu-img 7.2 compatible)";
-    /**
-     * Verbs that usually finish without a native file call (on raw images neither reads holes or
-     * allocation), so warming the FFM linkage up would only cost CPU; when one does need it, the
-     * linkage is made on first use all the same.
-     */
-    private static final Set<String> NO_NATIVE_WARM_UP = Set.of("check", "measure");
+    /** First arguments after which jimg opens no image. */
+    private static final Set<String> NO_IMAGE_OPTIONS = Set.of("-V", "--version", "-h", "--help");
 
     private Main() {
     }
 
     public static void main(String[] args) {
+        // Every verb that opens an image makes a native call (at the least QEMU's image locks),
+        // and the FFM linkage costs ~30 ms of one core, more than the rest of a quick verb's own
+        // work: it is set up on the second core from the start, while picocli parses.
+        if (args.length > 0 && !NO_IMAGE_OPTIONS.contains(args[0])) {
+            Thread.ofPlatform().daemon().name("native-warm-up").start(FileNode::warmUpNativeAccess);
+        }
         // picocli otherwise probes the class path for Groovy, and loads and initialises the
         // java.sql and java.time classes of converters no jimg option uses, on every run. (A
         // java.nio.file.Path option would still convert.)
@@ -84,11 +86,6 @@ public final class Main {
         }
         String verb = args[i];
         Supplier<Object> factory = Verbs.find(verb, ctx);
-        if (factory != null && !NO_NATIVE_WARM_UP.contains(verb)) {
-            // The FFM linkage costs tens of milliseconds; set it up on the second core while the
-            // command line is parsed.
-            Thread.ofPlatform().daemon().name("native-warm-up").start(FileNode::warmUpNativeAccess);
-        }
         if (factory == null) {
             ctx.error("Command not found: " + verb);
             return 1;

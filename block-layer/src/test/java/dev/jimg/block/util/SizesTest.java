@@ -10,7 +10,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 class SizesTest {
     @ParameterizedTest
     @CsvSource({"512,512", "64k,65536", "64K,65536", "1M,1048576", "1.5G,1610612736", "2T,2199023255552",
-            "0,0", "1b,1", "8E,-1", "abc,-1", "1.5,-1", "-1,-1", "'',-1", "1MB,-1"})
+            "0,0", "1b,1", "8E,-1", "abc,-1", "1.5,-1", "-1,-1", "'',-1", "1MB,-1",
+            "0.5k,512", "1.001k,1025", "7E,8070450532247928832", "9223372036854775807,9223372036854775807",
+            "9223372036854775808,-1", ".5k,-1", "1.k,-1", "1.5b,-1", "1..5k,-1", "1.2.3k,-1", "' 4k ',4096"})
     void parsesQemuSizes(String text, long expected) {
         assertEquals(expected, Sizes.tryParse(text));
     }
