@@ -5,11 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The VMDK text descriptor: header keys, extent lines and the disk database, as specified in
@@ -38,10 +35,6 @@ final class Descriptor {
     /** More extents than this is not a disk but an attempt to exhaust file handles. */
     static final int MAX_EXTENTS = 4096;
     static final long NO_PARENT = 0xffffffffL;
-
-    private static final Pattern EXTENT = Pattern.compile(
-            "^(RW|RDONLY|NOACCESS)\\s+(\\d+)\\s+(\\S+)(?:\\s+\"([^\"]*)\"(?:\\s+(\\d+))?)?\\s*(?:#.*)?$");
-    private static final Pattern KEY_VALUE = Pattern.compile("^\\s*([A-Za-z0-9_.]+)\\s*=\\s*(.*?)\\s*$");
 
     /** One extent line: access, size in sectors, type, file and (for flat extents) start sector. */
     record ExtentLine(String access, long sectors, String type, String fileName, long offset) {
@@ -96,31 +89,34 @@ final class Descriptor {
         LinkedHashMap<String, String> ddb = new LinkedHashMap<>();
         List<ExtentLine> extents = new ArrayList<>();
         int lineNo = 0;
-        for (String raw : text.split("\r?\n")) {
+        for (int start = 0; start < text.length(); ) {
+            int newline = text.indexOf('\n', start);
+            int lineEnd = newline < 0 ? text.length() : newline;
+            String line = text.substring(start, lineEnd).strip(); // strip() also drops a CR before the LF
+            start = lineEnd + 1;
             lineNo++;
-            String line = raw.strip();
             if (line.isEmpty() || line.startsWith("#")) {
                 continue;
             }
-            Matcher ext = EXTENT.matcher(line);
-            if (ext.matches()) {
-                extents.add(extentLine(ext, line, where));
+            ExtentLine extent = DescriptorLine.extent(line, where);
+            if (extent != null) {
+                extents.add(extent);
                 if (extents.size() > MAX_EXTENTS) {
                     throw new CorruptImageException("VMDK descriptor in " + where + " has more than " + MAX_EXTENTS
                             + " extents");
                 }
                 continue;
             }
-            if (line.matches("^(RW|RDONLY|NOACCESS)\\s.*")) {
+            if (DescriptorLine.startsAsExtent(line)) {
                 throw new CorruptImageException("Invalid extent line in the VMDK descriptor of " + where + ": " + line);
             }
-            Matcher kv = KEY_VALUE.matcher(line);
-            if (!kv.matches()) {
+            String[] kv = DescriptorLine.keyValue(line);
+            if (kv == null) {
                 throw new CorruptImageException("Invalid line " + lineNo + " in the VMDK descriptor of " + where
                         + ": " + line);
             }
-            String key = kv.group(1);
-            String value = unquote(kv.group(2));
+            String key = kv[0];
+            String value = unquote(kv[1]);
             if (key.startsWith("ddb.")) {
                 ddb.put(key, value);
             } else {
@@ -128,30 +124,10 @@ final class Descriptor {
             }
         }
         String version = header.get("version");
-        if (version == null || !version.matches("[123]")) {
+        if (version == null || !(version.equals("1") || version.equals("2") || version.equals("3"))) {
             throw new CorruptImageException("The VMDK descriptor of " + where + " has no version=1, 2 or 3 line");
         }
         return new Descriptor(header, extents, ddb);
-    }
-
-    private static ExtentLine extentLine(Matcher m, String line, String where) {
-        long sectors;
-        long offset;
-        try {
-            sectors = Long.parseLong(m.group(2));
-            offset = m.group(5) == null ? 0 : Long.parseLong(m.group(5));
-        } catch (NumberFormatException e) {
-            throw new CorruptImageException("Invalid extent line in the VMDK descriptor of " + where + ": " + line);
-        }
-        String type = m.group(3).toUpperCase(Locale.ROOT);
-        if (sectors <= 0 || sectors > Long.MAX_VALUE / 1024 || offset > Long.MAX_VALUE / 1024) {
-            throw new CorruptImageException("Invalid extent size in the VMDK descriptor of " + where + ": " + line);
-        }
-        if (m.group(4) == null && !type.equals("ZERO")) {
-            throw new CorruptImageException("Extent of type " + type + " names no file in the VMDK descriptor of "
-                    + where + ": " + line);
-        }
-        return new ExtentLine(m.group(1), sectors, type, m.group(4), offset);
     }
 
     private static String unquote(String v) {
