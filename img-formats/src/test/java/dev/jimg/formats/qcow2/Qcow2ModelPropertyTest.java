@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class Qcow2ModelPropertyTest {
     private static final int SEEDS = 40;
+    private static final int OPERATIONS = 150;
 
     @TempDir
     Path dir;
@@ -55,22 +56,62 @@ class Qcow2ModelPropertyTest {
             int size = (1 + r.nextInt(6)) << 20 | r.nextInt(8) << 9;
             Path img = dir.resolve("p" + seed + ".qcow2");
             Workload.create(img, size, o);
-            MemoryFileNode disk = new MemoryFileNode(img.toString(), Files.readAllBytes(img));
-            Workload w = new Workload(seed, new byte[size], clusterSize, true, true);
             String context = "seed " + seed + " options " + o;
+            byte[] image = Files.readAllBytes(img);
+            String failure = failure(image, seed, size, clusterSize, OPERATIONS);
+            if (failure != null) {
+                int shortest = shortestFailingWorkload(image, seed, size, clusterSize);
+                throw new AssertionError(context + ": fails after its first " + shortest + " operations: "
+                        + failure(image, seed, size, clusterSize, shortest));
+            }
+            Files.delete(img);
+        }
+    }
+
+    /**
+     * Runs the first {@code operations} operations of the seed's workload on a fresh copy of
+     * {@code image}, reads back, reopens, reads back and checks; returns what went wrong, or null.
+     */
+    private static String failure(byte[] image, int seed, int size, int clusterSize, int operations)
+            throws Exception {
+        MemoryFileNode disk = new MemoryFileNode("p" + seed + ".qcow2", image.clone());
+        Workload w = new Workload(seed, new byte[size], clusterSize, true, true);
+        try {
             try (Qcow2Node n = NodeContext.open(disk, false)) {
-                w.run(n, 150);
+                w.run(n, operations);
                 w.verify(n);
-            } catch (AssertionError | RuntimeException e) {
-                throw new AssertionError(context + ": " + e.getMessage(), e);
             }
             try (Qcow2Node n = NodeContext.open(new MemoryFileNode("reopened", disk.contents()), true)) {
                 w.verify(n);
                 List<String> report = new ArrayList<>();
                 CheckResult c = n.check(Repair.NONE, report::add);
-                assertEquals(0, c.corruptions() + c.leaks() + c.checkErrors(), context + ": " + report);
+                if (c.corruptions() + c.leaks() + c.checkErrors() != 0) {
+                    return "check after reopening: " + report;
+                }
             }
-            Files.delete(img);
+            return null;
+        } catch (AssertionError | RuntimeException e) {
+            return e.toString();
         }
+    }
+
+    /**
+     * Shrinks a failing workload to its shortest failing prefix, as a property-testing library
+     * would shrink it: a workload draws its operations one after another from its seed, so its
+     * first k operations are a workload of their own. Bisects, assuming that a prefix that fails
+     * keeps failing when longer (the usual case; the answer is then the shortest one).
+     */
+    private static int shortestFailingWorkload(byte[] image, int seed, int size, int clusterSize) throws Exception {
+        int passes = 0;
+        int fails = OPERATIONS;
+        while (fails - passes > 1) {
+            int mid = (passes + fails) >>> 1;
+            if (failure(image, seed, size, clusterSize, mid) != null) {
+                fails = mid;
+            } else {
+                passes = mid;
+            }
+        }
+        return fails;
     }
 }
