@@ -70,9 +70,14 @@ final class Descriptor {
             if (line.isEmpty() || line.startsWith("#")) {
                 continue;
             }
-            return line.matches("version\\s*=\\s*[123]");
+            String[] kv = DescriptorLine.keyValue(line);
+            return kv != null && kv[0].equals("version") && isVersion(kv[1]);
         }
         return false;
+    }
+
+    private static boolean isVersion(String value) {
+        return value.equals("1") || value.equals("2") || value.equals("3");
     }
 
     static Descriptor parse(byte[] bytes, String where) {
@@ -124,7 +129,7 @@ final class Descriptor {
             }
         }
         String version = header.get("version");
-        if (version == null || !(version.equals("1") || version.equals("2") || version.equals("3"))) {
+        if (version == null || !isVersion(version)) {
             throw new CorruptImageException("The VMDK descriptor of " + where + " has no version=1, 2 or 3 line");
         }
         return new Descriptor(header, extents, ddb);
