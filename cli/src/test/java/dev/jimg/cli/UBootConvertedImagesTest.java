@@ -58,7 +58,7 @@ class UBootConvertedImagesTest {
 
         List<String> args = List.of("-M", "virt", "-m", "256M", "-nographic", "-bios", "default",
                 "-kernel", UBOOT.toString(),
-                "-drive", "file=" + disk + ",format=" + format + ",if=virtio",
+                "-drive", "file=" + disk + ",format=" + format + ",if=none,id=fs", "-device", "virtio-blk-device,drive=fs",
                 "-drive", "file=" + scratch + ",format=" + format + ",if=none,id=scratch",
                 "-device", "virtio-blk-device,drive=scratch");
         try (GuestSession guest = new GuestSession(args, new ImageOpener(Formats.registry(), w -> { }))) {

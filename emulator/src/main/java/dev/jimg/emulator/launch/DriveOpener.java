@@ -20,13 +20,16 @@ import java.util.function.Supplier;
 /**
  * Opens the {@code -drive}s through the block layer and decides where each one goes:
  * <ul>
- *   <li>virtio-mmio slots: {@code if=virtio} drives in command-line order, then those named by
- *       {@code -device virtio-blk-device,drive=ID} in the order of those options;</li>
+ *   <li>virtio-mmio slots: the drives named by {@code -device virtio-blk-device,drive=ID}, in the
+ *       order of those options;</li>
  *   <li>the PCIe bus, slots 1, 2, … in the order of the {@code -device}s: {@code virtio-blk-pci},
- *       {@code ahci} controllers (their disks given by {@code ide-hd}), then — if there are
- *       {@code if=ahci} drives — one more AHCI controller holding those on ports 0, 1, …; a
- *       {@code qemu-xhci} controller holds the {@code usb-storage} devices and the {@code if=usb}
- *       drives (one is added after the others if only {@code if=usb} asks for it).</li>
+ *       {@code ahci} controllers (their disks given by {@code ide-hd}); then a transitional
+ *       virtio-blk-pci for each {@code if=virtio} drive, in command-line order — QEMU 7.2's
+ *       {@code virt} board turns {@code if=virtio} into a {@code virtio-blk-pci} device created
+ *       after the {@code -device}s; then — if there are {@code if=ahci} drives — one more AHCI
+ *       controller holding those on ports 0, 1, …; a {@code qemu-xhci} controller holds the
+ *       {@code usb-storage} devices and the {@code if=usb} drives (one is added after the others
+ *       if only {@code if=usb} asks for it).</li>
  * </ul>
  * {@code snapshot=on} opens the image read-only under a {@link SnapshotOverlay}.
  */
@@ -38,6 +41,7 @@ final class DriveOpener {
         List<BlockNode> opened = new ArrayList<>();
         try {
             List<VirtioDisk> mmio = new ArrayList<>();
+            List<VirtioDisk> implicitVirtio = new ArrayList<>();
             List<VirtioDisk> implicitAhci = new ArrayList<>();
             List<VirtioDisk> usb = null;
             List<VirtioDisk> implicitUsb = new ArrayList<>();
@@ -49,7 +53,7 @@ final class DriveOpener {
                     throw new OptionException("-drive " + d.file() + ": duplicate id " + d.id());
                 }
                 switch (d.iface()) {
-                    case VIRTIO -> mmio.add(disk);
+                    case VIRTIO -> implicitVirtio.add(disk);
                     case AHCI -> implicitAhci.add(disk);
                     case USB -> implicitUsb.add(disk);
                     case NONE -> {
@@ -96,6 +100,10 @@ final class DriveOpener {
                         usb.add(take(dev, unattached, byId));
                     }
                 }
+            }
+            for (VirtioDisk disk : implicitVirtio) {
+                PciStorage virtio = new PciStorage.VirtioBlkPci(disk, true);
+                pci.add(() -> virtio);
             }
             if (!implicitUsb.isEmpty()) {
                 if (usb == null) {

@@ -46,12 +46,20 @@ class DriveOpenerTest {
     }
 
     @Test
-    void ifVirtioStaysOnVirtioMmioAsOnQemusRiscvVirt() throws Exception {
+    void ifVirtioIsATransitionalVirtioBlkPciAfterTheDevicesAsOnQemusRiscvVirt() throws Exception {
         try (Emulator.Drives d = open("-drive", drive(0, "if=virtio"), "-drive", drive(1, "if=none,id=x"),
-                "-device", "virtio-blk-device,drive=x")) {
-            assertEquals(2, d.disks().size());
-            assertEquals(List.of(), d.pciStorage());
-            assertTrue(d.disks().get(1).node().filename().endsWith("d1.raw"));
+                "-device", "virtio-blk-device,drive=x", "-drive", drive(2, "if=none,id=p"),
+                "-device", "virtio-blk-pci,drive=p", "-drive", drive(3, "if=virtio"))) {
+            assertEquals(1, d.disks().size(), "only the virtio-blk-device is on virtio-mmio");
+            assertTrue(d.disks().get(0).node().filename().endsWith("d1.raw"));
+            List<PciStorage> pci = d.pciStorage();
+            assertEquals(3, pci.size());
+            String[] expected = {"d2.raw", "d0.raw", "d3.raw"};
+            for (int i = 0; i < 3; i++) {
+                PciStorage.VirtioBlkPci virtio = assertInstanceOf(PciStorage.VirtioBlkPci.class, pci.get(i));
+                assertTrue(name(virtio.disk()).endsWith(expected[i]), "slot " + i + ": " + name(virtio.disk()));
+                assertTrue(virtio.transitional(), "QEMU's default: transitional");
+            }
         }
     }
 

@@ -46,7 +46,7 @@ class UBootTest {
 
         try (GuestSession guest = new GuestSession(List.of("-M", "virt", "-m", "256M", "-nographic",
                 "-bios", "default", "-kernel", UBOOT.toString(),
-                "-drive", "file=" + disk + ",format=raw,if=virtio",
+                "-drive", "file=" + disk + ",format=raw,if=none,id=fs", "-device", "virtio-blk-device,drive=fs",
                 "-drive", "file=" + blank + ",format=raw,if=none,id=scratch",
                 "-device", "virtio-blk-device,drive=scratch"))) {
             UBootConsole.stopAutoboot(guest, BOOT);
