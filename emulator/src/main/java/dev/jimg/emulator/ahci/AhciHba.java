@@ -2,9 +2,9 @@ package dev.jimg.emulator.ahci;
 
 import dev.jimg.emulator.ata.AtaDisk;
 import dev.jimg.emulator.memory.AccessRules;
-import dev.jimg.emulator.memory.AddressSpace;
 import dev.jimg.emulator.memory.Endianness;
 import dev.jimg.emulator.memory.MmioOps;
+import dev.jimg.emulator.pci.ControllerHost;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -44,32 +44,17 @@ public final class AhciHba implements MmioOps {
     static final int GHC_AE = 1 << 31;
     static final int VERSION_1_0 = 0x0001_0000;
 
-    /** What the HBA needs from the bus it sits on. */
-    public interface Host {
-        /** Guest memory as the HBA's DMA sees it. */
-        AddressSpace memory();
-
-        /** Whether the HBA may master the bus (PCI command bit 2); commands wait until it may. */
-        boolean dmaAllowed();
-
-        /** Drives the HBA's interrupt line. */
-        void interrupt(boolean level);
-
-        /** A command started on the block layer; time must not be skipped until it ends. */
-        void workStarted();
-
-        void workEnded();
-    }
-
-    private final Host host;
+    private final ControllerHost host;
     private final AhciPort[] ports = new AhciPort[PORTS];
     private volatile boolean interruptsEnabled;
 
     /**
      * @param disks    the disk on each port, {@code null} for an empty port; at most {@link #PORTS}
+     * @param host     the PCI function: DMA (commands wait while it may not master the bus), INTx,
+     *                 and the tracker for commands on the block layer
      * @param warnings where the driver's protocol errors are reported
      */
-    public AhciHba(List<AtaDisk> disks, Host host, Consumer<String> warnings) {
+    public AhciHba(List<AtaDisk> disks, ControllerHost host, Consumer<String> warnings) {
         if (disks.size() > PORTS) {
             throw new IllegalArgumentException("an ICH9 AHCI controller has " + PORTS + " ports, not " + disks.size());
         }
@@ -79,7 +64,7 @@ public final class AhciHba implements MmioOps {
         }
     }
 
-    Host host() {
+    ControllerHost host() {
         return host;
     }
 

@@ -1,11 +1,11 @@
 package dev.jimg.emulator.ahci;
 
 import dev.jimg.emulator.ata.AtaDisk;
-import dev.jimg.emulator.memory.AddressSpace;
+import dev.jimg.emulator.devices.WorkTracker;
 import dev.jimg.emulator.memory.MmioRegion;
+import dev.jimg.emulator.pci.ControllerFunction;
 import dev.jimg.emulator.pci.PciBar;
 import dev.jimg.emulator.pci.PciConfigSpace;
-import dev.jimg.emulator.pci.PciDevice;
 import dev.jimg.emulator.pci.PciIdentity;
 import java.util.List;
 import java.util.function.Consumer;
@@ -23,7 +23,7 @@ import java.util.function.Consumer;
  * There is no MSI capability (the board has no MSI controller) and no index/data pair BAR; the
  * legacy IDE BARs 0-4 of a real ICH9 are absent, as in QEMU.
  */
-public final class AhciPci extends PciDevice implements AhciHba.Host {
+public final class AhciPci extends ControllerFunction {
     public static final PciIdentity IDENTITY = new PciIdentity(0x8086, 0x2922, 2, 0x010601, 0x1af4, 0x1100, 1);
     static final int ABAR = 5;
     static final int MAP = 0x90;
@@ -33,32 +33,14 @@ public final class AhciPci extends PciDevice implements AhciHba.Host {
     private static final int PM_VERSION_3 = 0x0003;
     private static final int PM_STATE_BITS = 0x0003;
 
-    /** Tells the machine when commands are on the block layer (time must not be skipped then). */
-    public interface Work {
-        Work NONE = new Work() {
-            @Override
-            public void begin() {
-            }
-
-            @Override
-            public void end() {
-            }
-        };
-
-        void begin();
-
-        void end();
-    }
-
     private final AhciHba hba;
-    private final Work work;
 
     /**
      * @param disks the disk on each port in order, {@code null} for an empty port (at most six)
+     * @param work  told when commands are on the block layer
      */
-    public AhciPci(List<AtaDisk> disks, Work work, Consumer<String> warnings) {
-        super(IDENTITY);
-        this.work = work;
+    public AhciPci(List<AtaDisk> disks, WorkTracker work, Consumer<String> warnings) {
+        super(IDENTITY, work);
         this.hba = new AhciHba(disks, this, warnings);
         defineBar(ABAR, PciBar.Kind.MEMORY_32, false, new MmioRegion("ahci", AhciHba.SIZE, hba));
         int pm = addCapability(CAP_POWER_MANAGEMENT, 8);
@@ -79,31 +61,6 @@ public final class AhciPci extends PciDevice implements AhciHba.Host {
     /** The HBA registers, for tests that drive the controller directly. */
     public AhciHba hba() {
         return hba;
-    }
-
-    @Override
-    public AddressSpace memory() {
-        return dma();
-    }
-
-    @Override
-    public boolean dmaAllowed() {
-        return busMasterEnabled();
-    }
-
-    @Override
-    public void interrupt(boolean level) {
-        setIntx(level);
-    }
-
-    @Override
-    public void workStarted() {
-        work.begin();
-    }
-
-    @Override
-    public void workEnded() {
-        work.end();
     }
 
     @Override

@@ -365,12 +365,12 @@ final class AhciPort {
 
     private void start(Command c) {
         inflight++;
-        hba.host().workStarted();
+        hba.host().work().begin();
         Thread.ofVirtual().name("ahci-port" + index + "-slot" + c.slot()).start(() -> {
             try {
                 execute(c);
             } finally {
-                hba.host().workEnded();
+                hba.host().work().end();
             }
         });
     }

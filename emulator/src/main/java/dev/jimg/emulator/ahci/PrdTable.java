@@ -2,7 +2,6 @@ package dev.jimg.emulator.ahci;
 
 import dev.jimg.emulator.ata.HostBuffer;
 import dev.jimg.emulator.memory.AddressSpace;
-import dev.jimg.emulator.memory.FlatRange;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -68,14 +67,8 @@ final class PrdTable implements HostBuffer {
     /** Whether every region the table names is mapped in guest memory, so DMA cannot fault midway. */
     boolean mapped() {
         for (int i = 0; i < lengths.length; i++) {
-            long at = addresses[i];
-            long end = at + lengths[i];
-            while (at < end) {
-                FlatRange r = memory.find(at);
-                if (r == null) {
-                    return false;
-                }
-                at = r.end();
+            if (!memory.mapped(addresses[i], lengths[i])) {
+                return false;
             }
         }
         return true;

@@ -1,6 +1,6 @@
 package dev.jimg.emulator.machine;
 
-import dev.jimg.emulator.devices.VirtualClock;
+import dev.jimg.emulator.devices.WorkTracker;
 import dev.jimg.emulator.scsi.ScsiDisk;
 import dev.jimg.emulator.usb.MassStorage;
 import dev.jimg.emulator.usb.UsbDevice;
@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * Builds a {@link PciStorage.Xhci}: the controller and, per disk, a USB mass storage device over a
@@ -22,23 +23,14 @@ final class UsbStorage {
     private UsbStorage() {
     }
 
-    static XhciPci controller(PciStorage.Xhci xhci, VirtualClock clock, Consumer<String> warnings) throws IOException {
+    static XhciPci controller(PciStorage.Xhci xhci, LongSupplier clock, WorkTracker work, Consumer<String> warnings)
+            throws IOException {
         List<UsbDevice> devices = new ArrayList<>();
         for (VirtioDisk d : xhci.disks()) {
             String serial = d.serial().isEmpty() ? "1" : d.serial();
             ScsiDisk scsi = new ScsiDisk(d.node(), VENDOR, PRODUCT, serial, d.readOnly(), false, warnings);
             devices.add(new MassStorage(scsi, serial, warnings));
         }
-        return new XhciPci(devices, false, clock::nanos, new XhciPci.Work() {
-            @Override
-            public void begin() {
-                clock.beginWork();
-            }
-
-            @Override
-            public void end() {
-                clock.endWork();
-            }
-        }, warnings);
+        return new XhciPci(devices, false, clock, work, warnings);
     }
 }

@@ -10,6 +10,7 @@ import dev.jimg.emulator.devices.Plic;
 import dev.jimg.emulator.devices.SifiveTest;
 import dev.jimg.emulator.devices.Uart16550;
 import dev.jimg.emulator.devices.VirtualClock;
+import dev.jimg.emulator.devices.WorkTracker;
 import dev.jimg.emulator.memory.AddressSpace;
 import dev.jimg.emulator.memory.ContainerRegion;
 import dev.jimg.emulator.memory.IrqLine;
@@ -52,6 +53,8 @@ public final class VirtMachine {
     private final MachineConfig config;
     private final Cpu cpu;
     private final VirtualClock clock;
+    /** What the storage devices report their requests in flight to: the clock, which then skips no time. */
+    private final WorkTracker work;
     private final Uart16550 uart;
     private final GoldfishRtc rtc;
     private final AddressSpace bus;
@@ -74,6 +77,17 @@ public final class VirtMachine {
         this.bus = new AddressSpace("memory", system);
         this.ram = RamRegion.ram("riscv_virt_board.ram", config.ramSize());
         this.clock = new VirtualClock(config.timeSkip());
+        this.work = new WorkTracker() {
+            @Override
+            public void begin() {
+                clock.beginWork();
+            }
+
+            @Override
+            public void end() {
+                clock.endWork();
+            }
+        };
 
         // The CPU needs the CLINT as its timer and the CLINT drives the CPU's interrupts.
         Cpu[] self = new Cpu[1];
@@ -109,17 +123,6 @@ public final class VirtMachine {
      * finds first).
      */
     private void addVirtioSlots(ContainerRegion system, Plic plic) {
-        VirtioBlk.WorkTracker work = new VirtioBlk.WorkTracker() {
-            @Override
-            public void begin() {
-                clock.beginWork();
-            }
-
-            @Override
-            public void end() {
-                clock.endWork();
-            }
-        };
         for (int slot = 0; slot < VIRTIO_COUNT; slot++) {
             int diskIndex = VIRTIO_COUNT - 1 - slot;
             VirtioDevice device = null;
@@ -161,39 +164,15 @@ public final class VirtMachine {
             try {
                 pcie.bus().plug(slot, switch (storage) {
                     case PciStorage.VirtioBlkPci v -> new VirtioPci(new VirtioBlk(v.disk().node(), v.disk().serial(),
-                            v.disk().readOnly(), v.disk().mayUnmap(), virtioWork(), config.warnings()), v.transitional(),
+                            v.disk().readOnly(), v.disk().mayUnmap(), work, config.warnings()), v.transitional(),
                             config.warnings());
-                    case PciStorage.Ahci a -> new AhciPci(ataDisks(a), new AhciPci.Work() {
-                        @Override
-                        public void begin() {
-                            clock.beginWork();
-                        }
-
-                        @Override
-                        public void end() {
-                            clock.endWork();
-                        }
-                    }, config.warnings());
-                    case PciStorage.Xhci x -> UsbStorage.controller(x, clock, config.warnings());
+                    case PciStorage.Ahci a -> new AhciPci(ataDisks(a), work, config.warnings());
+                    case PciStorage.Xhci x -> UsbStorage.controller(x, clock::nanos, work, config.warnings());
                 });
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot attach a disk to " + storage + ": " + e.getMessage(), e);
             }
         }
-    }
-
-    private VirtioBlk.WorkTracker virtioWork() {
-        return new VirtioBlk.WorkTracker() {
-            @Override
-            public void begin() {
-                clock.beginWork();
-            }
-
-            @Override
-            public void end() {
-                clock.endWork();
-            }
-        };
     }
 
     /** The AHCI ports' disks; a disk without a serial gets QEMU's kind, "QM" and a number. */

@@ -58,6 +58,22 @@ public final class AddressSpace {
     }
 
     /**
+     * Whether every byte of {@code [address, address + length)} is mapped, so that a device's DMA
+     * over it cannot fault midway (a device checks before it starts moving data).
+     */
+    public boolean mapped(long address, long length) {
+        long end = address + length;
+        for (long at = address; at < end; ) {
+            FlatRange r = view.find(at);
+            if (r == null) {
+                return false;
+            }
+            at = r.end();
+        }
+        return true;
+    }
+
+    /**
      * Reads a naturally sized value (1, 2, 4 or 8 bytes), little-endian, zero-extended.
      *
      * @throws BusErrorException if nothing accepts the access

@@ -38,28 +38,21 @@ final class MediumCommands {
     }
 
     ScsiCommand synchronizeCache(byte[] cdb) {
-        return new ScsiCommand(cdb) {
-            @Override
-            public Direction direction() {
-                return Direction.NONE;
-            }
+        return ScsiCommand.withoutData(cdb, () -> flush(-1));
+    }
 
-            @Override
-            public long length() {
-                return 0;
-            }
-
-            @Override
-            protected ScsiStatus complete(long moved) {
-                try {
-                    node.flush();
-                    return ScsiStatus.OK;
-                } catch (IOException | ImageException e) {
-                    warnings.accept("scsi: flush of " + node.filename() + " failed: " + e.getMessage());
-                    return ScsiStatus.checkCondition(Sense.writeError(-1));
-                }
-            }
-        };
+    /**
+     * Makes what was written durable. A failure is a WRITE ERROR whose INFORMATION field is
+     * {@code lba}, or not valid for -1 (SYNCHRONIZE CACHE names no block).
+     */
+    private ScsiStatus flush(long lba) {
+        try {
+            node.flush();
+            return ScsiStatus.OK;
+        } catch (IOException | ImageException e) {
+            warnings.accept("scsi: flush of " + node.filename() + " failed: " + e.getMessage());
+            return ScsiStatus.checkCondition(Sense.writeError(lba));
+        }
     }
 
     /** UNMAP with a parameter list of {@code listLength} bytes, executed once the list arrived. */
@@ -211,12 +204,7 @@ final class MediumCommands {
                 return ScsiStatus.checkCondition(failure);
             }
             if (direction == Direction.OUT && moved > 0 && (forceUnitAccess || !disk.writeCacheEnabled())) {
-                try {
-                    node.flush();
-                } catch (IOException | ImageException e) {
-                    warnings.accept("scsi: flush of " + node.filename() + " failed: " + e.getMessage());
-                    return ScsiStatus.checkCondition(Sense.writeError(lba));
-                }
+                return flush(lba);
             }
             return ScsiStatus.OK;
         }

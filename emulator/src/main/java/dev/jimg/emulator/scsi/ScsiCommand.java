@@ -2,6 +2,7 @@ package dev.jimg.emulator.scsi;
 
 import java.nio.ByteBuffer;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * One command a {@link ScsiDisk} accepted, between its CDB and its status: what data it intends to
@@ -82,26 +83,19 @@ public abstract class ScsiCommand {
 
     /** A command that fails before any data moves. */
     static ScsiCommand failed(byte[] cdb, Sense sense) {
-        return new ScsiCommand(cdb) {
-            @Override
-            public Direction direction() {
-                return Direction.NONE;
-            }
-
-            @Override
-            public long length() {
-                return 0;
-            }
-
-            @Override
-            protected ScsiStatus complete(long moved) {
-                return ScsiStatus.checkCondition(sense);
-            }
-        };
+        return withoutData(cdb, () -> ScsiStatus.checkCondition(sense));
     }
 
     /** A command without data that succeeds (TEST UNIT READY, PREVENT ALLOW MEDIUM REMOVAL, ...). */
     static ScsiCommand good(byte[] cdb) {
+        return withoutData(cdb, () -> ScsiStatus.OK);
+    }
+
+    /**
+     * A command without a data phase (SAM-5's "no data transfer"): {@code status} runs when the
+     * transport finishes it, so work such as a cache flush happens off the CPU thread.
+     */
+    static ScsiCommand withoutData(byte[] cdb, Supplier<ScsiStatus> status) {
         return new ScsiCommand(cdb) {
             @Override
             public Direction direction() {
@@ -115,7 +109,7 @@ public abstract class ScsiCommand {
 
             @Override
             protected ScsiStatus complete(long moved) {
-                return ScsiStatus.OK;
+                return status.get();
             }
         };
     }

@@ -1,5 +1,6 @@
 package dev.jimg.emulator.usb;
 
+import dev.jimg.emulator.devices.WorkTracker;
 import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;

@@ -1,5 +1,6 @@
 package dev.jimg.emulator.usb;
 
+import dev.jimg.emulator.devices.WorkTracker;
 import java.util.Objects;
 
 /**
@@ -67,7 +68,10 @@ public abstract class UsbDevice {
         return speed;
     }
 
-    /** The host controller's tracker for the device's busy time; attach before the first transfer. */
+    /**
+     * The host controller's tracker for the device's busy time; attach before the first transfer.
+     * A transfer the device merely keeps waiting (a NAKed IN) is not work.
+     */
     public final void attachWork(WorkTracker tracker) {
         work = tracker;
     }

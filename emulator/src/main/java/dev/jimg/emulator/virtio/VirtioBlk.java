@@ -2,6 +2,7 @@ package dev.jimg.emulator.virtio;
 
 import dev.jimg.block.BlockNode;
 import dev.jimg.block.ImageException;
+import dev.jimg.emulator.devices.WorkTracker;
 import dev.jimg.emulator.memory.AddressSpace;
 import dev.jimg.emulator.memory.BusErrorException;
 import java.io.IOException;
@@ -71,23 +72,6 @@ public final class VirtioBlk implements VirtioDevice {
     private final AtomicInteger generation = new AtomicInteger();
     private volatile List<Virtqueue> queues = List.of();
     private volatile VirtioTransport transport;
-
-    /** Lets the machine know when requests are in flight (time must not be skipped then). */
-    public interface WorkTracker {
-        WorkTracker NONE = new WorkTracker() {
-            @Override
-            public void begin() {
-            }
-
-            @Override
-            public void end() {
-            }
-        };
-
-        void begin();
-
-        void end();
-    }
 
     /**
      * @param mayUnmap whether write-zeroes requests with the unmap flag may free storage

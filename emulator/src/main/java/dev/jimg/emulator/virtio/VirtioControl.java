@@ -1,22 +1,26 @@
 package dev.jimg.emulator.virtio;
 
 import dev.jimg.emulator.memory.AddressSpace;
+import dev.jimg.emulator.memory.IrqLine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * What every virtio transport keeps for its device, whatever the register layout: feature
  * negotiation, the device status, the queues as the driver sets them up, the interrupt status and
  * the configuration generation (virtio 1.1, chapters 2 "Basic Facilities of a Virtio Device" and
- * 3.1 "Device Initialization"). A transport maps its registers onto these operations; callers hold
- * the transport's lock.
+ * 3.1 "Device Initialization"). A transport maps its registers onto these operations, holding its
+ * lock; the device's own calls ({@link VirtioTransport}) arrive from I/O threads and take that lock
+ * here. The interrupt line is high while the interrupt status is non-zero, whichever transport
+ * drives it.
  *
  * <p>The device status follows section 2.1: writing 0 resets the device; FEATURES_OK sticks only
  * if the driver accepted a subset of the offered features including VIRTIO_F_VERSION_1; DRIVER_OK
  * starts the device with the queues that are enabled; DEVICE_NEEDS_RESET is the device's to set.
  */
-final class VirtioControl {
+final class VirtioControl implements VirtioTransport {
     static final int STATUS_ACKNOWLEDGE = 1;
     static final int STATUS_DRIVER = 2;
     static final int STATUS_DRIVER_OK = 4;
@@ -38,7 +42,9 @@ final class VirtioControl {
     }
 
     private final VirtioDevice device;
-    private final VirtioTransport transport;
+    private final Object lock;
+    private final Supplier<AddressSpace> memory;
+    private final IrqLine interrupt;
     private final Consumer<String> warnings;
     private final QueueSetup[] queues;
     private int deviceFeaturesSelect;
@@ -52,11 +58,17 @@ final class VirtioControl {
 
     /**
      * @param device    the device, or {@code null} for an empty virtio-mmio slot
-     * @param transport what the device is started with (its memory and interrupt callbacks)
+     * @param lock      the transport's lock, which its register accesses hold
+     * @param memory    guest memory as the device's DMA sees it (asked when it is used, as a PCI
+     *                  function has none until it is plugged)
+     * @param interrupt the transport's interrupt output
      */
-    VirtioControl(VirtioDevice device, VirtioTransport transport, Consumer<String> warnings) {
+    VirtioControl(VirtioDevice device, Object lock, Supplier<AddressSpace> memory, IrqLine interrupt,
+            Consumer<String> warnings) {
         this.device = device;
-        this.transport = transport;
+        this.lock = lock;
+        this.memory = memory;
+        this.interrupt = interrupt;
         this.warnings = warnings;
         this.queues = new QueueSetup[device == null ? 0 : device.queueCount()];
         resetQueues();
@@ -159,8 +171,14 @@ final class VirtioControl {
         }
     }
 
+    /** Whether the selected queue is enabled. */
+    boolean queueReady() {
+        QueueSetup q = selected();
+        return q != null && q.ready;
+    }
+
     /** Enables or disables the selected queue; a size that is not a power of two up to the maximum is an error. */
-    void setQueueReady(boolean ready, AddressSpace memory) {
+    void setQueueReady(boolean ready) {
         QueueSetup q = selected();
         if (q == null) {
             return;
@@ -171,7 +189,7 @@ final class VirtioControl {
                 needsReset("queue " + queueSelect + " set up with " + size + " entries");
                 return;
             }
-            q.queue = new Virtqueue(memory, size, q.desc, q.driver, q.device,
+            q.queue = new Virtqueue(memory.get(), size, q.desc, q.driver, q.device,
                     (driverFeatures & VirtioDevice.F_INDIRECT_DESC) != 0);
         } else if (!ready) {
             q.queue = null;
@@ -216,17 +234,20 @@ final class VirtioControl {
             for (QueueSetup q : queues) {
                 running.add(q.queue);
             }
-            device.start(driverFeatures, running, transport);
+            device.start(driverFeatures, running, this);
         }
     }
 
     /** The device can only go on after a reset: sets DEVICE_NEEDS_RESET and tells the driver. */
-    void needsReset(String why) {
-        warnings.accept("virtio device " + (device == null ? "" : device.deviceId()) + ": " + why
-                + "; the device needs a reset");
-        status |= STATUS_NEEDS_RESET;
-        if ((status & STATUS_DRIVER_OK) != 0) {
-            configChanged();
+    @Override
+    public void needsReset(String why) {
+        synchronized (lock) {
+            warnings.accept("virtio device " + (device == null ? "" : device.deviceId()) + ": " + why
+                    + "; the device needs a reset");
+            status |= STATUS_NEEDS_RESET;
+            if ((status & STATUS_DRIVER_OK) != 0) {
+                configChanged();
+            }
         }
     }
 
@@ -243,6 +264,7 @@ final class VirtioControl {
         queueSelect = 0;
         interruptStatus = 0;
         resetQueues();
+        updateInterrupt();
     }
 
     private void resetQueues() {
@@ -261,19 +283,49 @@ final class VirtioControl {
     /** Clears {@code bits} of the interrupt status; returns what remains. */
     int acknowledge(int bits) {
         interruptStatus &= ~bits;
+        updateInterrupt();
         return interruptStatus;
     }
 
-    void usedBuffers() {
-        interruptStatus |= INTERRUPT_USED;
+    @Override
+    public AddressSpace memory() {
+        return memory.get();
+    }
+
+    @Override
+    public void usedBuffers(int queue) {
+        synchronized (lock) {
+            interruptStatus |= INTERRUPT_USED;
+            updateInterrupt();
+        }
     }
 
     int configGeneration() {
         return configGeneration;
     }
 
-    void configChanged() {
-        configGeneration++;
-        interruptStatus |= INTERRUPT_CONFIG;
+    @Override
+    public void configChanged() {
+        synchronized (lock) {
+            configGeneration++;
+            interruptStatus |= INTERRUPT_CONFIG;
+            updateInterrupt();
+        }
+    }
+
+    private void updateInterrupt() {
+        interrupt.set(interruptStatus != 0);
+    }
+
+    /** A driver's read of the device configuration; bytes beyond it (or without a device) read as 0. */
+    long readDeviceConfig(int offset, int size) {
+        return device != null && offset + size <= device.configSize() ? device.readConfig(offset, size) : 0;
+    }
+
+    /** A driver's write to the device configuration; bytes beyond it are ignored. */
+    void writeDeviceConfig(int offset, int size, long value) {
+        if (device != null && offset + size <= device.configSize()) {
+            device.writeConfig(offset, size, value);
+        }
     }
 }

@@ -22,7 +22,7 @@ import java.util.function.Consumer;
  * A slot without a device answers with device ID 0, which drivers skip, as QEMU's empty slots do.
  * Registers are 32 bits wide; the configuration space takes any access size.
  */
-public final class VirtioMmio implements MmioOps, VirtioTransport {
+public final class VirtioMmio implements MmioOps {
     public static final long SIZE = 0x1000;
     /** "virt" in little-endian ASCII. */
     private static final int MAGIC = 0x74726976;
@@ -35,8 +35,6 @@ public final class VirtioMmio implements MmioOps, VirtioTransport {
     private static final long HIGH = 0xffff_ffff_0000_0000L;
 
     private final VirtioDevice device;
-    private final AddressSpace memory;
-    private final IrqLine irq;
     private final VirtioControl control;
 
     /**
@@ -45,9 +43,7 @@ public final class VirtioMmio implements MmioOps, VirtioTransport {
      */
     public VirtioMmio(VirtioDevice device, AddressSpace memory, IrqLine irq, Consumer<String> warnings) {
         this.device = device;
-        this.memory = memory;
-        this.irq = irq;
-        this.control = new VirtioControl(device, this, warnings);
+        this.control = new VirtioControl(device, this, () -> memory, irq, warnings);
     }
 
     @Override
@@ -56,17 +52,9 @@ public final class VirtioMmio implements MmioOps, VirtioTransport {
     }
 
     @Override
-    public AddressSpace memory() {
-        return memory;
-    }
-
-    @Override
     public synchronized long read(long offset, int size) {
         if (offset >= CONFIG) {
-            if (device == null || offset - CONFIG + size > device.configSize()) {
-                return 0;
-            }
-            return device.readConfig((int) (offset - CONFIG), size);
+            return control.readDeviceConfig((int) (offset - CONFIG), size);
         }
         if (size != 4) {
             return 0;
@@ -78,7 +66,7 @@ public final class VirtioMmio implements MmioOps, VirtioTransport {
             case 0x00c -> VENDOR;
             case 0x010 -> control.deviceFeatures();
             case 0x034 -> control.queueMaxSize();
-            case 0x044 -> control.selected() != null && control.selected().ready ? 1 : 0;
+            case 0x044 -> control.queueReady() ? 1 : 0;
             case 0x060 -> control.interruptStatus();
             case 0x070 -> control.status();
             case 0x0fc -> control.configGeneration();
@@ -89,9 +77,7 @@ public final class VirtioMmio implements MmioOps, VirtioTransport {
     @Override
     public synchronized void write(long offset, long value, int size) {
         if (offset >= CONFIG) {
-            if (device != null && offset - CONFIG + size <= device.configSize()) {
-                device.writeConfig((int) (offset - CONFIG), size, value);
-            }
+            control.writeDeviceConfig((int) (offset - CONFIG), size, value);
             return;
         }
         if (size != 4 || device == null) {
@@ -104,7 +90,7 @@ public final class VirtioMmio implements MmioOps, VirtioTransport {
             case 0x024 -> control.selectDriverFeatures(v);
             case 0x030 -> control.selectQueue(v);
             case 0x038 -> control.setQueueSize(v);
-            case 0x044 -> control.setQueueReady(v != 0, memory);
+            case 0x044 -> control.setQueueReady(v != 0);
             case 0x050 -> control.notifyQueue(v);
             case 0x064 -> control.acknowledge(v);
             case 0x070 -> control.setStatus(v);
@@ -118,29 +104,5 @@ public final class VirtioMmio implements MmioOps, VirtioTransport {
                 // Read-only or unknown register: ignored, as QEMU does.
             }
         }
-        updateInterrupt();
-    }
-
-    /** The line is high while any interrupt status bit is set. */
-    private void updateInterrupt() {
-        irq.set(control.interruptStatus() != 0);
-    }
-
-    @Override
-    public synchronized void usedBuffers(int queue) {
-        control.usedBuffers();
-        updateInterrupt();
-    }
-
-    @Override
-    public synchronized void configChanged() {
-        control.configChanged();
-        updateInterrupt();
-    }
-
-    @Override
-    public synchronized void needsReset(String why) {
-        control.needsReset(why);
-        updateInterrupt();
     }
 }

@@ -1,7 +1,6 @@
 package dev.jimg.emulator.virtio;
 
 import dev.jimg.emulator.memory.AccessRules;
-import dev.jimg.emulator.memory.AddressSpace;
 import dev.jimg.emulator.memory.Endianness;
 import dev.jimg.emulator.memory.MmioOps;
 import dev.jimg.emulator.memory.MmioRegion;
@@ -47,7 +46,7 @@ import java.util.function.Consumer;
  * interrupts are INTx, raised while the ISR is non-zero. Notifications count only while the driver
  * lets the function master the bus.
  */
-public final class VirtioPci extends PciDevice implements VirtioTransport {
+public final class VirtioPci extends PciDevice {
     /** The Red Hat/Qumranet vendor ID of virtio functions. */
     public static final int VENDOR = 0x1af4;
     /** Modern device IDs are this plus the virtio device type. */
@@ -91,7 +90,7 @@ public final class VirtioPci extends PciDevice implements VirtioTransport {
      */
     public VirtioPci(VirtioDevice device, boolean transitional, Consumer<String> warnings) {
         super(identity(device, transitional));
-        this.control = new VirtioControl(device, this, warnings);
+        this.control = new VirtioControl(device, this, this::dma, this::setIntx, warnings);
         if (transitional) {
             defineBar(LEGACY_BAR, PciBar.Kind.IO, false, new MmioRegion("virtio-pci-legacy",
                     VirtioPciLegacy.size(device), new VirtioPciLegacy(this, control)));
@@ -132,34 +131,6 @@ public final class VirtioPci extends PciDevice implements VirtioTransport {
         return cap;
     }
 
-    @Override
-    public AddressSpace memory() {
-        return dma();
-    }
-
-    @Override
-    public synchronized void usedBuffers(int queue) {
-        control.usedBuffers();
-        updateInterrupt();
-    }
-
-    @Override
-    public synchronized void configChanged() {
-        control.configChanged();
-        updateInterrupt();
-    }
-
-    @Override
-    public synchronized void needsReset(String why) {
-        control.needsReset(why);
-        updateInterrupt();
-    }
-
-    /** INTx follows the interrupt status; with the lock held. */
-    void updateInterrupt() {
-        setIntx(control.interruptStatus() != 0);
-    }
-
     /** A driver's notification through either interface; with the lock held. */
     void notifyQueue(int queue) {
         if (busMasterEnabled()) {
@@ -170,7 +141,6 @@ public final class VirtioPci extends PciDevice implements VirtioTransport {
     @Override
     protected synchronized void resetDevice() {
         control.reset();
-        updateInterrupt();
     }
 
     // ---------------------------------------------------------------- the PCI configuration access capability
@@ -223,8 +193,7 @@ public final class VirtioPci extends PciDevice implements VirtioTransport {
                 return switch (region) {
                     case COMMON -> readCommon(at, size);
                     case ISR -> at == 0 ? readIsr() : 0;
-                    case DEVICE -> at + size <= control.device().configSize()
-                            ? control.device().readConfig(at, size) : 0;
+                    case DEVICE -> control.readDeviceConfig(at, size);
                     default -> 0;
                 };
             }
@@ -237,11 +206,7 @@ public final class VirtioPci extends PciDevice implements VirtioTransport {
                 int at = (int) (offset & (REGION_SIZE - 1));
                 switch (region) {
                     case COMMON -> writeCommon(at, size, value);
-                    case DEVICE -> {
-                        if (at + size <= control.device().configSize()) {
-                            control.device().writeConfig(at, size, value);
-                        }
-                    }
+                    case DEVICE -> control.writeDeviceConfig(at, size, value);
                     case NOTIFY -> {
                         if (at % NOTIFY_MULTIPLIER == 0) {
                             notifyQueue(at / NOTIFY_MULTIPLIER);
@@ -255,11 +220,10 @@ public final class VirtioPci extends PciDevice implements VirtioTransport {
         }
     }
 
-    /** Reading the ISR returns it, clears it and lowers INTx; with the lock held. */
+    /** Reading the ISR returns it, clears it and so lowers INTx; with the lock held. */
     int readIsr() {
         int isr = control.interruptStatus();
         control.acknowledge(isr);
-        updateInterrupt();
         return isr;
     }
 
@@ -276,7 +240,7 @@ public final class VirtioPci extends PciDevice implements VirtioTransport {
             case 0x16 -> control.queueSelect();
             case 0x18 -> control.selected() == null ? 0 : control.selected().size;
             case 0x1a -> NO_VECTOR;
-            case 0x1c -> control.selected() != null && control.selected().ready ? 1 : 0;
+            case 0x1c -> control.queueReady() ? 1 : 0;
             case 0x1e -> control.selected() == null ? 0 : control.queueSelect();
             case 0x20, 0x28, 0x30 -> control.queueAddress((at - 0x20) / 8);
             case 0x24, 0x2c, 0x34 -> control.queueAddress((at - 0x24) / 8) >>> 32;
@@ -291,16 +255,12 @@ public final class VirtioPci extends PciDevice implements VirtioTransport {
             case 0x00 -> control.selectDeviceFeatures(v);
             case 0x08 -> control.selectDriverFeatures(v);
             case 0x0c -> control.setDriverFeatures(v);
-            case 0x14 -> {
-                control.setStatus(v & 0xff);
-                updateInterrupt();
-            }
+            case 0x14 -> control.setStatus(v & 0xff);
             case 0x16 -> control.selectQueue(v & 0xffff);
             case 0x18 -> control.setQueueSize(v & 0xffff);
             case 0x1c -> {
                 if ((v & 1) != 0) {
-                    control.setQueueReady(true, dma());
-                    updateInterrupt();
+                    control.setQueueReady(true);
                 }
             }
             case 0x20, 0x28, 0x30 -> control.setQueueAddress((at - 0x20) / 8, 0xffff_ffffL, value);

@@ -50,8 +50,7 @@ final class VirtioPciLegacy implements MmioOps {
         synchronized (function) {
             int at = (int) offset;
             if (at >= HEADER) {
-                int c = at - HEADER;
-                return c + size <= control.device().configSize() ? control.device().readConfig(c, size) : 0;
+                return control.readDeviceConfig(at - HEADER, size);
             }
             long v = switch (at) {
                 case 0x00 -> {
@@ -79,10 +78,7 @@ final class VirtioPciLegacy implements MmioOps {
             int at = (int) offset;
             int v = (int) value;
             if (at >= HEADER) {
-                int c = at - HEADER;
-                if (c + size <= control.device().configSize()) {
-                    control.device().writeConfig(c, size, value);
-                }
+                control.writeDeviceConfig(at - HEADER, size, value);
                 return;
             }
             switch (at) {
@@ -98,7 +94,6 @@ final class VirtioPciLegacy implements MmioOps {
                     // Device features, queue size and ISR are read-only.
                 }
             }
-            function.updateInterrupt();
         }
     }
 
@@ -108,18 +103,18 @@ final class VirtioPciLegacy implements MmioOps {
             return;
         }
         if (pfn == 0) {
-            control.setQueueReady(false, function.memory());
+            control.setQueueReady(false);
             return;
         }
         int size = control.queueMaxSize();
         long desc = pfn << PAGE_SHIFT;
         long avail = desc + 16L * size;
         long used = (avail + 6 + 2L * size + ALIGN - 1) & -ALIGN;
-        control.setQueueReady(false, function.memory());
+        control.setQueueReady(false);
         control.setQueueSize(size);
         control.setQueueAddress(0, -1L, desc);
         control.setQueueAddress(1, -1L, avail);
         control.setQueueAddress(2, -1L, used);
-        control.setQueueReady(true, function.memory());
+        control.setQueueReady(true);
     }
 }

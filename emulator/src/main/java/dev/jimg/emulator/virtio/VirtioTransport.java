@@ -2,7 +2,10 @@ package dev.jimg.emulator.virtio;
 
 import dev.jimg.emulator.memory.AddressSpace;
 
-/** What a device needs from its transport: guest memory and the two interrupt reasons. */
+/**
+ * What a device needs from its transport: guest memory and the two interrupt reasons. It means the
+ * same on every transport, so {@link VirtioControl} implements it once for all of them.
+ */
 public interface VirtioTransport {
 
     /** Guest memory as the device sees it for DMA. */

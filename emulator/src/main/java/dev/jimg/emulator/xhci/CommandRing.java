@@ -2,7 +2,6 @@ package dev.jimg.emulator.xhci;
 
 import dev.jimg.emulator.memory.BusErrorException;
 import dev.jimg.emulator.usb.SerialWorker;
-import dev.jimg.emulator.usb.WorkTracker;
 
 /**
  * The command ring and its control register CRCR (xHCI 1.2, sections 4.6.1 and 5.4.5):
@@ -32,17 +31,7 @@ final class CommandRing {
     CommandRing(XhciController controller) {
         this.controller = controller;
         this.commands = new Commands(controller);
-        this.worker = new SerialWorker("xhci-commands", controller::warn, new WorkTracker() {
-            @Override
-            public void begin() {
-                controller.workStarted();
-            }
-
-            @Override
-            public void end() {
-                controller.workEnded();
-            }
-        });
+        this.worker = new SerialWorker("xhci-commands", controller::warn, controller.work());
     }
 
     long readCrcr() {

@@ -157,7 +157,7 @@ final class Endpoint implements UsbTransfer.Host {
 
     @Override
     public void claimed(UsbTransfer t) {
-        controller.workStarted();
+        controller.work().begin();
     }
 
     @Override
@@ -179,7 +179,7 @@ final class Endpoint implements UsbTransfer.Host {
             }
         } finally {
             // Only now: the guest must not skip ahead between the data and the event saying so.
-            controller.workEnded();
+            controller.work().end();
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.jimg.emulator.xhci;
 
 import dev.jimg.emulator.memory.AddressSpace;
-import dev.jimg.emulator.memory.FlatRange;
 import dev.jimg.emulator.usb.TransferBuffer;
 import java.util.List;
 
@@ -36,17 +35,8 @@ final class GuestBuffer implements TransferBuffer {
     /** Whether every buffer is mapped guest memory, so that moving the data cannot fault midway. */
     boolean mapped() {
         for (Piece p : pieces) {
-            if (p.immediate() != null) {
-                continue;
-            }
-            long at = p.address();
-            long end = at + p.length();
-            while (at < end) {
-                FlatRange r = memory.find(at);
-                if (r == null) {
-                    return false;
-                }
-                at = r.end();
+            if (p.immediate() == null && !memory.mapped(p.address(), p.length())) {
+                return false;
             }
         }
         return true;

@@ -1,11 +1,12 @@
 package dev.jimg.emulator.xhci;
 
+import dev.jimg.emulator.devices.WorkTracker;
 import dev.jimg.emulator.memory.AccessRules;
 import dev.jimg.emulator.memory.AddressSpace;
 import dev.jimg.emulator.memory.MmioOps;
+import dev.jimg.emulator.pci.ControllerHost;
 import dev.jimg.emulator.usb.UsbDevice;
 import dev.jimg.emulator.usb.UsbSpeed;
-import dev.jimg.emulator.usb.WorkTracker;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
@@ -83,23 +84,13 @@ public final class XhciController implements MmioOps {
     static final int STS_CNR = 1 << 11;
     static final int STS_WRITE_CLEAR = STS_HSE | STS_EINT | STS_PCD | STS_SRE;
 
-    /** What the controller needs from the bus it sits on. */
-    public interface Host {
-        /** Guest memory as the controller's DMA sees it. */
-        AddressSpace memory();
-
-        /** Whether the controller may master the bus; doorbells are ignored until it may. */
-        boolean dmaAllowed();
-
-        void interrupt(boolean level);
-
+    /**
+     * What the controller needs from the PCI function it sits in (doorbells are ignored while the
+     * function may not master the bus), and virtual time.
+     */
+    public interface Host extends ControllerHost {
         /** Virtual time in nanoseconds (MFINDEX, moderation). */
         long nanos();
-
-        /** Work the guest waits for started (time must not be skipped until it ends). */
-        void workStarted();
-
-        void workEnded();
     }
 
     /** A command interrupted by HCRST: its effects are void. */
@@ -138,21 +129,10 @@ public final class XhciController implements MmioOps {
         this.host = host;
         this.warnings = warnings;
         this.contexts64 = contexts64;
-        WorkTracker work = new WorkTracker() {
-            @Override
-            public void begin() {
-                host.workStarted();
-            }
-
-            @Override
-            public void end() {
-                host.workEnded();
-            }
-        };
         for (int i = 0; i < CONNECTORS; i++) {
             UsbDevice d = i < devices.size() ? devices.get(i) : null;
             if (d != null) {
-                d.attachWork(work);
+                d.attachWork(host.work());
             }
             boolean superSpeed = d != null && d.maxSpeed() == UsbSpeed.SUPER;
             ports[i] = new RootPort(i + 1, false, superSpeed ? null : d, this);
@@ -388,12 +368,9 @@ public final class XhciController implements MmioOps {
         }
     }
 
-    void workStarted() {
-        host.workStarted();
-    }
-
-    void workEnded() {
-        host.workEnded();
+    /** Where the parts report work the guest waits for. */
+    WorkTracker work() {
+        return host.work();
     }
 
     /** A transfer HCRST abandoned has completed; the reset ends when the last one has. */
@@ -406,7 +383,7 @@ public final class XhciController implements MmioOps {
     /** Runs {@code task} under the lock after {@code delayNanos}, unless the controller is reset first. */
     void after(long delayNanos, Runnable task) {
         int at = epoch;
-        workStarted();
+        host.work().begin();
         Thread.ofVirtual().name("xhci-timer").start(() -> {
             try {
                 Thread.sleep(Duration.ofNanos(delayNanos));
@@ -418,7 +395,7 @@ public final class XhciController implements MmioOps {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
-                workEnded();
+                host.work().end();
             }
         });
     }

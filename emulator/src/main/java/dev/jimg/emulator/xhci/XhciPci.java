@@ -1,9 +1,9 @@
 package dev.jimg.emulator.xhci;
 
-import dev.jimg.emulator.memory.AddressSpace;
+import dev.jimg.emulator.devices.WorkTracker;
 import dev.jimg.emulator.memory.MmioRegion;
+import dev.jimg.emulator.pci.ControllerFunction;
 import dev.jimg.emulator.pci.PciBar;
-import dev.jimg.emulator.pci.PciDevice;
 import dev.jimg.emulator.pci.PciIdentity;
 import dev.jimg.emulator.usb.UsbDevice;
 import java.util.List;
@@ -20,43 +20,25 @@ import java.util.function.LongSupplier;
  * There is no MSI or MSI-X capability (the board has no MSI controller), so drivers use INTx,
  * which follows interrupter 0..15's IP and IE bits and USBCMD.INTE.
  */
-public final class XhciPci extends PciDevice implements XhciController.Host {
+public final class XhciPci extends ControllerFunction implements XhciController.Host {
     public static final PciIdentity IDENTITY = new PciIdentity(0x1b36, 0x000d, 1, 0x0c0330, 0x1af4, 0x1100, 1);
     static final int SBRN = 0x60;
     static final int SBRN_USB30 = 0x30;
     static final int FLADJ = 0x61;
     static final int FLADJ_DEFAULT = 0x20;
 
-    /** Tells the machine when the controller has work in flight (time must not be skipped then). */
-    public interface Work {
-        Work NONE = new Work() {
-            @Override
-            public void begin() {
-            }
-
-            @Override
-            public void end() {
-            }
-        };
-
-        void begin();
-
-        void end();
-    }
-
     private final XhciController controller;
-    private final Work work;
     private final LongSupplier clock;
 
     /**
      * @param devices    the device on each of the four connectors in order, {@code null} for none
      * @param contexts64 whether the controller uses 64-byte contexts (HCCPARAMS1.CSZ); QEMU's use 32
      * @param clock      virtual time in nanoseconds
+     * @param work       told when the controller or a device has work in flight
      */
-    public XhciPci(List<UsbDevice> devices, boolean contexts64, LongSupplier clock, Work work,
+    public XhciPci(List<UsbDevice> devices, boolean contexts64, LongSupplier clock, WorkTracker work,
             Consumer<String> warnings) {
-        super(IDENTITY);
-        this.work = work;
+        super(IDENTITY, work);
         this.clock = clock;
         this.controller = new XhciController(devices, this, contexts64, warnings);
         defineBar(0, PciBar.Kind.MEMORY_64, false, new MmioRegion("xhci", XhciController.SIZE, controller));
@@ -70,33 +52,8 @@ public final class XhciPci extends PciDevice implements XhciController.Host {
     }
 
     @Override
-    public AddressSpace memory() {
-        return dma();
-    }
-
-    @Override
-    public boolean dmaAllowed() {
-        return busMasterEnabled();
-    }
-
-    @Override
-    public void interrupt(boolean level) {
-        setIntx(level);
-    }
-
-    @Override
     public long nanos() {
         return clock.getAsLong();
-    }
-
-    @Override
-    public void workStarted() {
-        work.begin();
-    }
-
-    @Override
-    public void workEnded() {
-        work.end();
     }
 
     @Override

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jimg.emulator.ata.AtaDisk;
+import dev.jimg.emulator.devices.WorkTracker;
 import dev.jimg.emulator.pci.PciConfigSpace;
 import dev.jimg.emulator.pci.PciTestMachine;
 import dev.jimg.emulator.testutil.MemoryNode;
@@ -40,7 +41,7 @@ class AhciTest {
     void plug() throws Exception {
         new Random(3).nextBytes(disk.data());
         AtaDisk ata = new AtaDisk(disk, "SN-1", "JIMG HARDDISK", false, warnings::add);
-        machine.plug(SLOT, new AhciPci(Arrays.asList(ata, null), AhciPci.Work.NONE, warnings::add));
+        machine.plug(SLOT, new AhciPci(Arrays.asList(ata, null), WorkTracker.NONE, warnings::add));
         driver = new AhciDriver(machine, SLOT);
         driver.start();
     }

@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,15 +29,8 @@ class GuestBootsInQemuTest {
     private static final long DISK_SIZE = 64L << 20;
     private static final byte[] HELLO = "hello from the host\n".getBytes(StandardCharsets.US_ASCII);
 
-    private static GuestImage guest;
-
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void buildGuest() throws IOException {
-        guest = GuestImage.build();
-    }
 
     @Test
     void bootsToInitAndPowersOff() throws IOException {
@@ -126,7 +118,7 @@ class GuestBootsInQemuTest {
 
     @Test
     void reportsAMissingDiskAndStillPowersOff() throws IOException {
-        QemuGuest.Run run = QemuGuest.boot(guest, "jimg.test=readwrite jimg.dev=/dev/sdz jimg.wait_ms=300",
+        QemuGuest.Run run = QemuGuest.boot("jimg.test=readwrite jimg.dev=/dev/sdz jimg.wait_ms=300",
                 List.of(), QemuGuest.DEFAULT_TIMEOUT);
 
         assertEquals(0, run.exitCode(), run.report().console());
@@ -135,7 +127,7 @@ class GuestBootsInQemuTest {
 
     /** Boots and requires a clean run: init finished with OK and the guest powered off. */
     private static QemuGuest.Run boot(String parameters, List<String> qemuOptions) throws IOException {
-        QemuGuest.Run run = QemuGuest.boot(guest, parameters, qemuOptions, QemuGuest.DEFAULT_TIMEOUT);
+        QemuGuest.Run run = QemuGuest.boot(parameters, qemuOptions, QemuGuest.DEFAULT_TIMEOUT);
         String console = run.report().console();
         assertFalse(run.timedOut(), () -> "QEMU was killed after " + run.total() + "; console:\n" + console);
         assertTrue(run.report().ok(), () -> "init did not report OK; console:\n" + console);

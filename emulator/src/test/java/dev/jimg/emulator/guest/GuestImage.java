@@ -21,6 +21,8 @@ public record GuestImage(Path kernel, Path initramfs) {
 
     /** A cold build takes about 8 minutes on 2 cores; leave room for a busy machine. */
     private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(45);
+    /** The guest's RAM: enough for init's 1 MiB buffers and the stress workers. */
+    private static final String MEMORY = "256M";
 
     private static GuestImage built;
 
@@ -42,6 +44,19 @@ public record GuestImage(Path kernel, Path initramfs) {
             built = new GuestImage(dir.resolve("Image"), dir.resolve("initramfs.cpio"));
         }
         return built;
+    }
+
+    /**
+     * The options that boot this guest on a {@code virt} machine, for QEMU and for jimg's emulator
+     * alike, with {@code parameters} (e.g. {@code jimg.test=readwrite jimg.dev=/dev/vda}) appended to
+     * the kernel command line. Disks and other devices follow.
+     */
+    public List<String> bootOptions(String parameters) {
+        return List.of("-M", "virt", "-m", MEMORY, "-nographic", "-no-reboot", "-bios", "default",
+                "-kernel", kernel.toString(),
+                "-initrd", initramfs.toString(),
+                // panic=-1: a crashed guest resets, which -no-reboot turns into the machine exiting.
+                "-append", "console=ttyS0 panic=-1 " + parameters);
     }
 
     /**

@@ -18,9 +18,6 @@ public final class QemuGuest {
     /** A boot plus one test takes a few seconds; this bounds a guest that hangs. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(2);
 
-    /** The guest's RAM: enough for init's 1 MiB buffers and the stress workers. */
-    private static final String MEMORY = "256M";
-
     /**
      * One boot.
      *
@@ -35,17 +32,13 @@ public final class QemuGuest {
     private QemuGuest() {}
 
     /**
-     * Boots {@code guest} with {@code parameters} appended to the kernel command line (e.g.
-     * {@code jimg.test=readwrite jimg.dev=/dev/vda}) and the given extra QEMU options.
+     * Boots the guest ({@link GuestImage#build()}, once per JVM) with {@code parameters} appended to
+     * the kernel command line (e.g. {@code jimg.test=readwrite jimg.dev=/dev/vda}) and the given
+     * extra QEMU options.
      */
-    public static Run boot(GuestImage guest, String parameters, List<String> qemuOptions, Duration timeout)
-            throws IOException {
-        List<String> command = new ArrayList<>(List.of("qemu-system-riscv64",
-                "-M", "virt", "-m", MEMORY, "-nographic", "-no-reboot", "-bios", "default",
-                "-kernel", guest.kernel().toString(),
-                "-initrd", guest.initramfs().toString(),
-                // panic=-1: a crashed guest resets, which -no-reboot turns into QEMU exiting.
-                "-append", "console=ttyS0 panic=-1 " + parameters));
+    public static Run boot(String parameters, List<String> qemuOptions, Duration timeout) throws IOException {
+        List<String> command = new ArrayList<>(List.of("qemu-system-riscv64"));
+        command.addAll(GuestImage.build().bootOptions(parameters));
         command.addAll(qemuOptions);
 
         long start = System.nanoTime();

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jimg.block.FormatRegistry;
 import dev.jimg.block.ImageOpener;
 import dev.jimg.emulator.machine.PciStorage;
 import dev.jimg.emulator.machine.VirtioDisk;
@@ -25,7 +24,7 @@ class DriveOpenerTest {
     @TempDir
     Path dir;
 
-    private final ImageOpener opener = new ImageOpener(new FormatRegistry(List.of(new TestRawDriver())), w -> { });
+    private final ImageOpener opener = TestRawDriver.opener();
     private final List<String> files = new ArrayList<>();
 
     @BeforeEach

@@ -2,24 +2,18 @@ package dev.jimg.emulator.machine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jimg.emulator.guest.DiskBus;
 import dev.jimg.emulator.guest.DiskImages;
-import dev.jimg.emulator.guest.GuestImage;
 import dev.jimg.emulator.guest.GuestPattern;
 import dev.jimg.emulator.guest.GuestReport;
-import dev.jimg.emulator.testutil.Machines;
-import dev.jimg.emulator.testutil.RunResult;
-import java.io.IOException;
+import dev.jimg.emulator.testutil.LinuxGuest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,23 +26,15 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("interop")
 class LinuxGuestTest {
-    private static final Duration TIMEOUT = Duration.ofMinutes(4);
     private static final long DISK_SIZE = 64L << 20;
     private static final byte[] HELLO = "hello from the host\n".getBytes(StandardCharsets.US_ASCII);
-
-    private static GuestImage guest;
 
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void buildGuest() throws IOException {
-        guest = GuestImage.build();
-    }
-
     @Test
     void bootsToInitAndPowersOff() throws Exception {
-        GuestReport report = boot("jimg.test=hello");
+        GuestReport report = LinuxGuest.boot("jimg.test=hello", List.of());
         assertEquals("Linux", report.value("sysname"));
         assertEquals("riscv64", report.value("machine"));
         assertTrue(report.value("release").startsWith("6.1."), report.console());
@@ -59,8 +45,8 @@ class LinuxGuestTest {
         Path disk = dir.resolve("disk.raw");
         DiskImages.ext4(disk, DISK_SIZE, Map.of("/hello.txt", HELLO));
 
-        GuestReport report = boot("jimg.test=readwrite jimg.dev=/dev/vda jimg.write=/written.bin jimg.size=1M jimg.seed=7",
-                "-drive", "if=none,id=disk0,format=raw,file=" + disk, "-device", "virtio-blk-device,drive=disk0");
+        GuestReport report = LinuxGuest.boot("jimg.test=readwrite jimg.dev=/dev/vda jimg.write=/written.bin"
+                + " jimg.size=1M jimg.seed=7", DiskBus.VIRTIO_MMIO.qemuArguments(disk));
 
         byte[] expected = GuestPattern.bytes(7, 0, 1 << 20);
         assertEquals(GuestPattern.crc32(HELLO), report.value("read.crc32"));
@@ -74,24 +60,10 @@ class LinuxGuestTest {
         DiskImages.ext4(disk, DISK_SIZE, Map.of("/hello.txt", HELLO));
         byte[] before = Files.readAllBytes(disk);
 
-        GuestReport report = boot("jimg.test=readwrite jimg.dev=/dev/vda jimg.size=256K",
-                "-drive", "file=" + disk + ",format=raw,if=virtio,snapshot=on");
+        GuestReport report = LinuxGuest.boot("jimg.test=readwrite jimg.dev=/dev/vda jimg.size=256K",
+                List.of("-drive", "file=" + disk + ",format=raw,if=virtio,snapshot=on"));
 
         assertEquals(GuestPattern.crc32(GuestPattern.bytes(1, 0, 256 << 10)), report.value("readback.crc32"));
         assertArrayEquals(before, Files.readAllBytes(disk), "snapshot=on must not write to the image");
-    }
-
-    private GuestReport boot(String parameters, String... extra) throws Exception {
-        List<String> args = new ArrayList<>(List.of("-M", "virt", "-m", "256M", "-nographic", "-no-reboot",
-                "-bios", "default", "-icount", "shift=auto,sleep=off",
-                "-kernel", guest.kernel().toString(), "-initrd", guest.initramfs().toString(),
-                "-append", "console=ttyS0 panic=-1 " + parameters));
-        args.addAll(List.of(extra));
-        RunResult run = Machines.runOurs(args, TIMEOUT);
-        GuestReport report = GuestReport.parse(run.output());
-        assertFalse(run.timedOut(), () -> "the guest did not power off in " + TIMEOUT + ":\n" + run.output());
-        assertTrue(report.ok(), () -> "init did not report OK:\n" + run.output());
-        assertEquals(0, run.status(), run::output);
-        return report;
     }
 }

@@ -2,25 +2,16 @@ package dev.jimg.emulator.machine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jimg.emulator.guest.DiskBus;
 import dev.jimg.emulator.guest.DiskImages;
-import dev.jimg.emulator.guest.GuestImage;
 import dev.jimg.emulator.guest.GuestPattern;
 import dev.jimg.emulator.guest.GuestReport;
-import dev.jimg.emulator.testutil.Machines;
-import dev.jimg.emulator.testutil.RunResult;
-import java.io.IOException;
+import dev.jimg.emulator.testutil.LinuxGuest;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,19 +26,11 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 @Tag("interop")
 class PciStorageGuestTest {
-    private static final Duration TIMEOUT = Duration.ofMinutes(4);
     private static final long DISK_SIZE = 64L << 20;
     private static final byte[] HELLO = "hello over PCI\n".getBytes(StandardCharsets.US_ASCII);
 
-    private static GuestImage guest;
-
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void buildGuest() throws IOException {
-        guest = GuestImage.build();
-    }
 
     @ParameterizedTest
     @EnumSource(value = DiskBus.class, names = {"VIRTIO_PCI", "AHCI"})
@@ -55,8 +38,8 @@ class PciStorageGuestTest {
         Path disk = dir.resolve("disk.raw");
         DiskImages.ext4(disk, DISK_SIZE, Map.of("/hello.txt", HELLO));
 
-        GuestReport report = boot(bus, disk, "jimg.test=readwrite jimg.dev=" + bus.guestDevice()
-                + " jimg.write=/written.bin jimg.size=1M jimg.seed=7");
+        GuestReport report = LinuxGuest.boot("jimg.test=readwrite jimg.dev=" + bus.guestDevice()
+                + " jimg.write=/written.bin jimg.size=1M jimg.seed=7", bus.qemuArguments(disk));
 
         byte[] expected = GuestPattern.bytes(7, 0, 1 << 20);
         assertEquals(GuestPattern.crc32(HELLO), report.value("read.crc32"));
@@ -75,8 +58,9 @@ class PciStorageGuestTest {
         int region = 1 << 20;
         int offset = 1 << 20;
 
-        GuestReport report = boot(bus, disk, "jimg.test=stress jimg.dev=" + bus.guestDevice() + " jimg.procs=" + procs
-                + " jimg.region=" + region + " jimg.offset=" + offset + " jimg.rounds=2 jimg.seed=11");
+        GuestReport report = LinuxGuest.boot("jimg.test=stress jimg.dev=" + bus.guestDevice() + " jimg.procs=" + procs
+                + " jimg.region=" + region + " jimg.offset=" + offset + " jimg.rounds=2 jimg.seed=11",
+                bus.qemuArguments(disk));
 
         assertEquals(0, report.longValue("stress.mismatched_sectors"));
         assertEquals(0, report.longValue("stress.io_errors"));
@@ -86,21 +70,5 @@ class PciStorageGuestTest {
             raf.readFully(written);
         }
         assertArrayEquals(GuestPattern.bytes(12, offset, written.length), written, "round 2's pattern (seed 11 + 1)");
-    }
-
-    private GuestReport boot(DiskBus bus, Path disk, String parameters) throws Exception {
-        List<String> args = new ArrayList<>(List.of("-M", "virt", "-m", "256M", "-nographic", "-no-reboot",
-                "-bios", "default", "-icount", "shift=auto,sleep=off",
-                "-kernel", guest.kernel().toString(), "-initrd", guest.initramfs().toString(),
-                "-append", "console=ttyS0 panic=-1 " + parameters,
-                "-drive", "if=none,id=disk0,format=raw,file=" + disk));
-        args.addAll(bus.devices());
-        RunResult run = Machines.runOurs(args, TIMEOUT);
-        GuestReport report = GuestReport.parse(run.output());
-        assertFalse(run.timedOut(), () -> "the guest did not power off in " + TIMEOUT + ":\n" + run.output());
-        assertTrue(report.ok(), () -> "init did not report OK:\n" + run.output());
-        assertEquals(0, run.status(), run::output);
-        assertFalse(run.output().contains("jimg: warning"), run::output);
-        return report;
     }
 }

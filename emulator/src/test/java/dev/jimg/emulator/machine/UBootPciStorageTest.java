@@ -1,18 +1,19 @@
 package dev.jimg.emulator.machine;
 
+import static dev.jimg.emulator.machine.UBootTest.blank;
 import static dev.jimg.emulator.machine.UBootTest.run;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jimg.emulator.guest.DiskImages;
 import dev.jimg.emulator.testutil.GuestSession;
 import dev.jimg.emulator.testutil.UBootConsole;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
+import java.util.Map;
 import java.util.Random;
-import java.util.zip.CRC32;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,7 +29,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("interop")
 class UBootPciStorageTest {
-    private static final Duration BOOT = Duration.ofMinutes(3);
     private static final Duration EXIT = Duration.ofMinutes(1);
     private static final int FILE_SIZE = 200_000;
 
@@ -39,16 +39,15 @@ class UBootPciStorageTest {
     void findsReadsAndWritesDisksOnVirtioPciAndAhciAcrossAReset() throws Exception {
         byte[] content = new byte[FILE_SIZE];
         new Random(17).nextBytes(content);
-        Path virtioFs = UBootTest.Ext4Images.create(dir.resolve("v"), "virtio.raw", "data/file.bin", content);
-        Path sataFs = UBootTest.Ext4Images.create(dir.resolve("s"), "sata.raw", "data/file.bin", content);
-        Path virtioBlank = blank("virtio-blank.raw");
-        Path sataBlank = blank("sata-blank.raw");
-        CRC32 crc = new CRC32();
-        crc.update(content);
-        String sum = String.format("==> %08x", crc.getValue());
+        Path virtioFs = dir.resolve("virtio.raw");
+        DiskImages.ext4(virtioFs, UBootTest.DISK_SIZE, Map.of("/data/file.bin", content));
+        Path sataFs = dir.resolve("sata.raw");
+        DiskImages.ext4(sataFs, UBootTest.DISK_SIZE, Map.of("/data/file.bin", content));
+        Path virtioBlank = blank(dir, "virtio-blank.raw");
+        Path sataBlank = blank(dir, "sata-blank.raw");
+        String sum = UBootConsole.crc32Output(content);
 
-        try (GuestSession guest = new GuestSession(List.of("-M", "virt", "-m", "256M", "-nographic",
-                "-bios", "default", "-kernel", UBootTest.UBOOT.toString(),
+        try (GuestSession guest = new GuestSession(UBootConsole.bootOptions(
                 "-drive", "file=" + virtioFs + ",format=raw,if=none,id=v0", "-device", "virtio-blk-pci,drive=v0",
                 "-drive", "file=" + virtioBlank + ",format=raw,if=none,id=v1",
                 "-device", "virtio-blk-pci,drive=v1,disable-legacy=on",
@@ -75,16 +74,16 @@ class UBootPciStorageTest {
             guest.type("poweroff\r");
             assertEquals(0, guest.awaitExit(EXIT));
         }
-        byte[] expectedVirtio = new byte[1 << 20];
+        byte[] expectedVirtio = new byte[UBootTest.BLANK_SIZE];
         System.arraycopy(content, 0, expectedVirtio, 16 * 512, 128 * 512);
         assertArrayEquals(expectedVirtio, Files.readAllBytes(virtioBlank));
-        byte[] expectedSata = new byte[1 << 20];
+        byte[] expectedSata = new byte[UBootTest.BLANK_SIZE];
         System.arraycopy(content, 0, expectedSata, 32 * 512, 64 * 512);
         assertArrayEquals(expectedSata, Files.readAllBytes(sataBlank));
     }
 
     private static void prompt(GuestSession guest) throws Exception {
-        UBootConsole.stopAutoboot(guest, BOOT);
+        UBootConsole.stopAutoboot(guest, UBootTest.BOOT);
     }
 
     /** Both buses scanned, the file loaded from each ext4 disk and its CRC-32 checked. */
@@ -103,11 +102,5 @@ class UBootPciStorageTest {
         assertTrue(run(guest, "ext4load scsi 0 0x85000000 /data/file.bin").contains(FILE_SIZE + " bytes read"),
                 guest::output);
         assertTrue(run(guest, "crc32 0x85000000 ${filesize}").contains(sum), guest::output);
-    }
-
-    private Path blank(String name) throws Exception {
-        Path p = dir.resolve(name);
-        Files.write(p, new byte[1 << 20]);
-        return p;
     }
 }

@@ -4,16 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jimg.emulator.guest.DiskImages;
 import dev.jimg.emulator.testutil.GuestSession;
 import dev.jimg.emulator.testutil.UBootConsole;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
+import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
-import java.util.zip.CRC32;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,10 +24,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("interop")
 class UBootTest {
-    static final Path UBOOT = Path.of("/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin");
-    private static final Duration BOOT = Duration.ofMinutes(3);
+    static final Duration BOOT = Duration.ofMinutes(3);
     private static final Duration COMMAND = Duration.ofMinutes(1);
     private static final int FILE_SIZE = 300_000;
+    /** The ext4 disks: U-Boot reports their capacity as 32.0 MB. */
+    static final long DISK_SIZE = 32L << 20;
+    /** The disks U-Boot writes blocks to, all zeroes at first. */
+    static final int BLANK_SIZE = 1 << 20;
 
     @TempDir
     Path dir;
@@ -38,14 +39,11 @@ class UBootTest {
     void readsAndWritesExt4OnAVirtioDisk() throws Exception {
         byte[] content = new byte[FILE_SIZE];
         new Random(7).nextBytes(content);
-        Path disk = Ext4Images.create(dir, "disk.raw", "data/file.bin", content);
-        Path blank = dir.resolve("blank.raw");
-        Files.write(blank, new byte[1 << 20]);
-        CRC32 crc = new CRC32();
-        crc.update(content);
+        Path disk = dir.resolve("disk.raw");
+        DiskImages.ext4(disk, DISK_SIZE, Map.of("/data/file.bin", content));
+        Path blank = blank(dir, "blank.raw");
 
-        try (GuestSession guest = new GuestSession(List.of("-M", "virt", "-m", "256M", "-nographic",
-                "-bios", "default", "-kernel", UBOOT.toString(),
+        try (GuestSession guest = new GuestSession(UBootConsole.bootOptions(
                 "-drive", "file=" + disk + ",format=raw,if=none,id=fs", "-device", "virtio-blk-device,drive=fs",
                 "-drive", "file=" + blank + ",format=raw,if=none,id=scratch",
                 "-device", "virtio-blk-device,drive=scratch"))) {
@@ -59,7 +57,7 @@ class UBootTest {
             String load = run(guest, "ext4load virtio 0 0x84000000 /data/file.bin");
             assertTrue(load.contains(FILE_SIZE + " bytes read"), () -> guest.output());
             String sum = run(guest, "crc32 0x84000000 ${filesize}");
-            assertTrue(sum.contains(String.format("==> %08x", crc.getValue())), () -> guest.output());
+            assertTrue(sum.contains(UBootConsole.crc32Output(content)), () -> guest.output());
             // The first 64 KiB of the file to blocks 16..143 of the second disk.
             run(guest, "virtio dev 1");
             String write = run(guest, "virtio write 0x84000000 0x10 0x80");
@@ -68,7 +66,7 @@ class UBootTest {
             assertEquals(0, guest.awaitExit(COMMAND));
         }
         byte[] written = Files.readAllBytes(blank);
-        byte[] expected = new byte[1 << 20];
+        byte[] expected = new byte[BLANK_SIZE];
         System.arraycopy(content, 0, expected, 16 * 512, 0x10000);
         assertArrayEquals(expected, written);
     }
@@ -78,27 +76,10 @@ class UBootTest {
         return UBootConsole.run(guest, command, COMMAND);
     }
 
-    /** ext4 images made with e2fsprogs. */
-    static final class Ext4Images {
-        private Ext4Images() {
-        }
-
-        static Path create(Path dir, String name, String file, byte[] content) throws IOException, InterruptedException {
-            Path root = dir.resolve("root");
-            Path target = root.resolve(file);
-            Files.createDirectories(target.getParent());
-            Files.write(target, content);
-            Path image = dir.resolve(name);
-            exec(dir, "mkfs.ext4", "-q", "-F", "-d", root.toString(), image.toString(), "32M");
-            return image;
-        }
-
-        private static void exec(Path dir, String... command) throws IOException, InterruptedException {
-            Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-            String output = new String(p.getInputStream().readAllBytes());
-            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IOException(String.join(" ", command) + " failed: " + output);
-            }
-        }
+    /** A zeroed raw disk of {@link #BLANK_SIZE} bytes for U-Boot to write blocks to. */
+    static Path blank(Path dir, String name) throws Exception {
+        Path p = dir.resolve(name);
+        Files.write(p, new byte[BLANK_SIZE]);
+        return p;
     }
 }

@@ -2,6 +2,7 @@ package dev.jimg.emulator.memory;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -60,6 +61,20 @@ class AddressSpaceTest {
         assertSame(high, as.find(0x17ff).leaf());
         assertSame(low, as.find(0x1800).leaf());
         assertEquals(0x1800, as.find(0x1800).offsetOf(0x1800));
+    }
+
+    @Test
+    void aRangeIsMappedOnlyIfNoByteOfItFallsInAHole() {
+        ContainerRegion root = new ContainerRegion("root", 0x10000);
+        root.addSubregion(0, RamRegion.ram("a", 0x1000));
+        root.addSubregion(0x1000, RamRegion.ram("b", 0x1000));
+        root.addSubregion(0x3000, RamRegion.ram("c", 0x1000));
+        AddressSpace as = new AddressSpace("test", root);
+        assertTrue(as.mapped(0xff0, 0x20), "across two adjacent regions");
+        assertTrue(as.mapped(0x1fff, 0), "an empty range");
+        assertFalse(as.mapped(0x1ff0, 0x20), "into the hole at 0x2000");
+        assertFalse(as.mapped(0x2fff, 2), "starting in the hole");
+        assertTrue(as.mapped(0x3000, 0x1000));
     }
 
     @Test

@@ -212,6 +212,21 @@ class ScsiDiskTest {
     }
 
     @Test
+    void aFailingFlushIsAWriteErrorAtTheLbaForFuaAndWithoutOneForSynchronizeCache() {
+        ScsiDisk failing = disk(new FilterNode(memory) {
+            @Override
+            public void flush() throws IOException {
+                throw new IOException("injected");
+            }
+        }, false);
+        Outcome fua = run(failing, new byte[512], ScsiDisk.WRITE_10, ScsiDisk.FUA, 0, 0, 0, 9, 0, 0, 1, 0);
+        assertEquals(Sense.writeError(9), fua.status().sense());
+        Outcome sync = run(failing, null, ScsiDisk.SYNCHRONIZE_CACHE_10, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        assertEquals(Sense.writeError(-1), sync.status().sense());
+        assertEquals(2, warnings.size(), () -> String.join("\n", warnings));
+    }
+
+    @Test
     void aReadOnlyDiskRefusesWritesAndUnmapAndSaysSoInModeSense() {
         ScsiDisk ro = disk(memory, true);
         assertEquals(Sense.WRITE_PROTECTED, run(ro, null, ScsiDisk.WRITE_10, 0, 0, 0, 0, 0, 0, 0, 1, 0).status().sense());

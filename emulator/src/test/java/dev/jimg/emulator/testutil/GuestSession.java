@@ -1,6 +1,5 @@
 package dev.jimg.emulator.testutil;
 
-import dev.jimg.block.FormatRegistry;
 import dev.jimg.block.ImageOpener;
 import dev.jimg.emulator.launch.Emulator;
 import java.io.ByteArrayOutputStream;
@@ -52,7 +51,7 @@ public final class GuestSession implements AutoCloseable {
     }
 
     public GuestSession(List<String> args) throws IOException {
-        this(args, new ImageOpener(new FormatRegistry(List.of(new TestRawDriver())), w -> { }));
+        this(args, TestRawDriver.opener());
     }
 
     /** As {@link #GuestSession(List)}, opening drives with {@code opener} (real format drivers). */

@@ -1,6 +1,5 @@
 package dev.jimg.emulator.testutil;
 
-import dev.jimg.block.FormatRegistry;
 import dev.jimg.block.ImageOpener;
 import dev.jimg.emulator.launch.Emulator;
 import java.io.ByteArrayOutputStream;
@@ -32,7 +31,7 @@ public final class Machines {
 
     /** Any command line on this emulator; the run is quit with Ctrl-A x if it outlasts {@code timeout}. */
     public static RunResult runOurs(List<String> args, Duration timeout) throws Exception {
-        return runOurs(args, timeout, new ImageOpener(new FormatRegistry(List.of(new TestRawDriver())), w -> { }));
+        return runOurs(args, timeout, TestRawDriver.opener());
     }
 
     /** As {@link #runOurs(List, Duration)}, opening drives with {@code opener} (real format drivers). */

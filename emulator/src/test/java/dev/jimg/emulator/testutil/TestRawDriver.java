@@ -2,15 +2,23 @@ package dev.jimg.emulator.testutil;
 
 import dev.jimg.block.BlockNode;
 import dev.jimg.block.FilterNode;
+import dev.jimg.block.FormatRegistry;
+import dev.jimg.block.ImageOpener;
 import dev.jimg.block.spi.FormatDriver;
 import dev.jimg.block.spi.OpenContext;
 import dev.jimg.block.spi.ProbeInput;
+import java.util.List;
 
 /**
  * A stand-in for the raw format in this module's tests (the real drivers live in img-formats):
  * the image is its file, byte for byte.
  */
 public final class TestRawDriver implements FormatDriver {
+
+    /** An opener that knows this driver only, and drops its warnings: raw images need none. */
+    public static ImageOpener opener() {
+        return new ImageOpener(new FormatRegistry(List.of(new TestRawDriver())), w -> { });
+    }
 
     @Override
     public String name() {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jimg.emulator.devices.WorkTracker;
 import dev.jimg.emulator.memory.AddressSpace;
 import dev.jimg.emulator.memory.ContainerRegion;
 import dev.jimg.emulator.memory.RamRegion;
@@ -36,7 +37,7 @@ class VirtioBlkTest {
     }
 
     private void attach(MemoryNode node, boolean readOnly) throws Exception {
-        VirtioBlk blk = new VirtioBlk(node, "serial-42", readOnly, true, VirtioBlk.WorkTracker.NONE, warnings::add);
+        VirtioBlk blk = new VirtioBlk(node, "serial-42", readOnly, true, WorkTracker.NONE, warnings::add);
         driver = new VirtioDriver(new VirtioMmio(blk, memory, irq::set, warnings::add), memory);
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jimg.emulator.devices.WorkTracker;
 import dev.jimg.emulator.memory.AddressSpace;
 import dev.jimg.emulator.pci.PciTestMachine;
 import dev.jimg.emulator.testutil.MemoryNode;
@@ -39,7 +40,7 @@ class VirtioPciLegacyTest {
     @BeforeEach
     void plug() throws Exception {
         new Random(8).nextBytes(disk.data());
-        VirtioBlk blk = new VirtioBlk(disk, "", false, false, VirtioBlk.WorkTracker.NONE, warnings::add);
+        VirtioBlk blk = new VirtioBlk(disk, "", false, false, WorkTracker.NONE, warnings::add);
         machine.plug(SLOT, new VirtioPci(blk, true, warnings::add));
         bus = machine.bus();
     }

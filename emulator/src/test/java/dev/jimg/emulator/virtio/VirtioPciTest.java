@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jimg.emulator.devices.WorkTracker;
 import dev.jimg.emulator.memory.AddressSpace;
 import dev.jimg.emulator.pci.PciTestMachine;
 import dev.jimg.emulator.testutil.MemoryNode;
@@ -43,7 +44,7 @@ class VirtioPciTest {
 
     @BeforeEach
     void plugDevice() throws Exception {
-        VirtioBlk blk = new VirtioBlk(disk, "serial-1", false, false, VirtioBlk.WorkTracker.NONE, warnings::add);
+        VirtioBlk blk = new VirtioBlk(disk, "serial-1", false, false, WorkTracker.NONE, warnings::add);
         machine.plug(SLOT, new VirtioPci(blk, false, warnings::add));
         bus = machine.bus();
         new Random(5).nextBytes(disk.data());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jimg.emulator.devices.WorkTracker;
 import dev.jimg.emulator.pci.PciConfigSpace;
 import dev.jimg.emulator.pci.PciTestMachine;
 import dev.jimg.emulator.scsi.ScsiDisk;
@@ -49,7 +50,7 @@ class XhciTest {
         new Random(4).nextBytes(memory.data());
         MassStorage stick = new MassStorage(new ScsiDisk(memory, "JIMG", "JIMG HARDDISK", "9", false, false,
                 warnings::add), "9", warnings::add);
-        machine.plug(PCI_SLOT, new XhciPci(Arrays.asList(stick), contexts64, System::nanoTime, XhciPci.Work.NONE,
+        machine.plug(PCI_SLOT, new XhciPci(Arrays.asList(stick), contexts64, System::nanoTime, WorkTracker.NONE,
                 warnings::add));
         driver = new XhciDriver(machine, PCI_SLOT, contexts64);
         driver.start();

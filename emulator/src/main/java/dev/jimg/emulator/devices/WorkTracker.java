@@ -1,10 +1,10 @@
-package dev.jimg.emulator.usb;
+package dev.jimg.emulator.devices;
 
 /**
  * Tells the machine that a device is busy with something the guest is waiting for, so that idle
- * time is not skipped meanwhile (see {@code VirtualClock}). A host controller attaches one to each
- * device ({@link UsbDevice#attachWork}); a transfer a device merely keeps waiting (a NAKed IN) is
- * not work.
+ * time is not skipped meanwhile (see {@link VirtualClock}): a guest waiting for a disk with a
+ * timeout must not see the timeout expire in no time. Every {@link #begin} is followed by one
+ * {@link #end}, from any thread.
  */
 public interface WorkTracker {
     WorkTracker NONE = new WorkTracker() {
