@@ -10,6 +10,7 @@ import dev.jimg.block.CorruptImageException;
 import dev.jimg.block.Extent;
 import dev.jimg.block.ImageException;
 import dev.jimg.block.testing.ExternalTool;
+import dev.jimg.block.util.Buffers;
 import dev.jimg.formats.Formats;
 import dev.jimg.formats.vpc.TestImages;
 import java.io.IOException;
@@ -262,7 +263,7 @@ class CompressedSourceTest {
         public void read(long offset, ByteBuffer dst) {
             int n = (int) Math.max(0, Math.min(dst.remaining(), bytes.length - offset));
             dst.put(bytes, (int) offset, n);
-            fillZero(dst);
+            Buffers.fillZero(dst);
         }
 
         @Override
