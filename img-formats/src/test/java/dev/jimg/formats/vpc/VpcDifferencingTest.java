@@ -13,6 +13,7 @@ import dev.jimg.block.NotSupportedException;
 import dev.jimg.block.OpenOptions;
 import dev.jimg.block.spi.CreateRequest;
 import dev.jimg.block.spi.ImageOptions;
+import dev.jimg.formats.testing.Images;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -39,11 +40,11 @@ class VpcDifferencingTest {
     @Test
     void readsAbsentBlocksAndClearSectorsFromTheParent() throws IOException {
         Path parent = create("parent.vhd");
-        try (BlockNode p = TestImages.open(parent, "vpc")) {
+        try (BlockNode p = Images.open(parent, "vpc")) {
             p.write(0, ByteBuffer.wrap(TestImages.filled((int) p.size(), 0xAA)));
         }
         Path child = makeChild("child.vhd", ".\\parent.vhd");
-        try (BlockNode c = TestImages.openReadOnly(child)) {
+        try (BlockNode c = Images.openReadOnly(child)) {
             assertEquals("parent.vhd", c.backingReference().orElseThrow().name());
             byte[] all = new byte[(int) c.size()];
             c.read(0, ByteBuffer.wrap(all));
@@ -64,16 +65,16 @@ class VpcDifferencingTest {
     void differencingDisksOpenOnlyReadOnly() throws IOException {
         create("parent.vhd");
         Path child = makeChild("child.vhd", ".\\parent.vhd");
-        assertThrows(NotSupportedException.class, () -> TestImages.open(child, "vpc"));
+        assertThrows(NotSupportedException.class, () -> Images.open(child, "vpc"));
     }
 
     @Test
     void parentOutsideTheImageDirectoryIsRefused() throws IOException {
         Path child = makeChild("child.vhd", "..\\secret.vhd");
-        ImageException e = assertThrows(ImageException.class, () -> TestImages.openReadOnly(child));
+        ImageException e = assertThrows(ImageException.class, () -> Images.openReadOnly(child));
         assertTrue(e.getMessage().contains("outside the image's directory"), e.getMessage());
         OpenOptions noBacking = OpenOptions.builder().readOnly(true).noBacking(true).build();
-        try (BlockNode c = TestImages.opener(w -> { }).open(child.toString(), null, noBacking)) {
+        try (BlockNode c = Images.open(child, null, noBacking)) {
             assertEquals("../secret.vhd", c.backingReference().orElseThrow().name(), "info still names it");
         }
     }
@@ -91,7 +92,7 @@ class VpcDifferencingTest {
      */
     private Path makeChild(String name, String locator) throws IOException {
         Path child = create(name);
-        try (BlockNode c = TestImages.open(child, "vpc")) {
+        try (BlockNode c = Images.open(child, "vpc")) {
             c.write(0, ByteBuffer.wrap(TestImages.filled(64 * 1024, 0xBB)));
         }
         try (RandomAccessFile f = new RandomAccessFile(child.toFile(), "rw")) {

@@ -10,6 +10,7 @@ import dev.jimg.block.ImageException;
 import dev.jimg.block.OpenOptions;
 import dev.jimg.block.spi.CreateRequest;
 import dev.jimg.block.spi.ImageOptions;
+import dev.jimg.formats.testing.Images;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -35,14 +36,14 @@ class VpcHostileInputTest {
         VpcDriver driver = new VpcDriver();
         driver.create(new CreateRequest(image, image.toString(), 16L << 20,
                 ImageOptions.of(driver.createOptions(), Map.of()), null));
-        try (BlockNode node = TestImages.open(image, "vpc")) {
+        try (BlockNode node = Images.open(image, "vpc")) {
             node.write(0, ByteBuffer.wrap(TestImages.filled(4096, 0x5a)));
         }
     }
 
     private String openError() {
         ImageException e = assertThrows(ImageException.class, () -> {
-            try (BlockNode n = TestImages.opener(w -> { }).open(image.toString(), "vpc", OpenOptions.readOnlyDefaults())) {
+            try (BlockNode n = Images.open(image, "vpc", OpenOptions.readOnlyDefaults())) {
                 n.size();
             }
         });
@@ -153,7 +154,7 @@ class VpcHostileInputTest {
         System.arraycopy(footer, 0, cut, 4096, 512);
         Files.write(fixed, cut);
         CorruptImageException e = assertThrows(CorruptImageException.class,
-                () -> TestImages.opener(w -> { }).open(fixed.toString(), "vpc", OpenOptions.readOnlyDefaults()));
+                () -> Images.open(fixed, "vpc", OpenOptions.readOnlyDefaults()));
         assertTrue(e.getMessage().contains("Fixed VHD is truncated"), e.getMessage());
     }
 }
