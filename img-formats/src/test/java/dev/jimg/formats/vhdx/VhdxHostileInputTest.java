@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jimg.block.BlockNode;
 import dev.jimg.block.ImageException;
 import dev.jimg.block.OpenOptions;
-import dev.jimg.block.spi.CreateRequest;
-import dev.jimg.block.spi.ImageOptions;
 import dev.jimg.formats.testing.Images;
 import dev.jimg.formats.vpc.TestImages;
 import java.io.IOException;
@@ -35,9 +33,7 @@ class VhdxHostileInputTest {
     @BeforeEach
     void createImageWithTwoBlocks() throws IOException {
         image = dir.resolve("h.vhdx");
-        VhdxDriver driver = new VhdxDriver();
-        driver.create(new CreateRequest(image, image.toString(), 64L << 20,
-                ImageOptions.of(driver.createOptions(), Map.of("block_size", "1M")), null));
+        Images.create("vhdx", image, 64L << 20, Map.of("block_size", "1M"));
         try (BlockNode node = Images.open(image, "vhdx")) {
             node.write(0, ByteBuffer.wrap(TestImages.filled(4096, 1)));
             node.write(1 << 20, ByteBuffer.wrap(TestImages.filled(4096, 2)));

@@ -9,7 +9,6 @@ import dev.jimg.block.BlockNode;
 import dev.jimg.block.CheckResult;
 import dev.jimg.block.Checkable;
 import dev.jimg.block.Extent;
-import dev.jimg.block.spi.CreateRequest;
 import dev.jimg.block.spi.ImageOptions;
 import dev.jimg.block.testing.ExternalTool;
 import dev.jimg.formats.testing.Images;
@@ -20,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -189,8 +187,7 @@ class VhdxInteropTest {
 
     private Path create(String name, long size, Map<String, String> options) throws IOException {
         Path p = dir.resolve(name);
-        driver.create(new CreateRequest(p, p.toString(), size, ImageOptions.of(driver.createOptions(),
-                new LinkedHashMap<>(options)), null));
+        Images.create("vhdx", p, size, options);
         return p;
     }
 }

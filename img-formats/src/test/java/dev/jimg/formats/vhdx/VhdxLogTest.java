@@ -11,8 +11,6 @@ import dev.jimg.block.CorruptImageException;
 import dev.jimg.block.ImageException;
 import dev.jimg.block.OpenOptions;
 import dev.jimg.block.file.FileNode;
-import dev.jimg.block.spi.CreateRequest;
-import dev.jimg.block.spi.ImageOptions;
 import dev.jimg.block.testing.ExternalTool;
 import dev.jimg.formats.testing.Images;
 import dev.jimg.formats.vpc.TestImages;
@@ -48,9 +46,7 @@ class VhdxLogTest {
     @BeforeEach
     void createImageWithBlockWrittenButOnlyLogged() throws IOException {
         image = dir.resolve("crash.vhdx");
-        VhdxDriver driver = new VhdxDriver();
-        driver.create(new CreateRequest(image, image.toString(), 64L << 20,
-                ImageOptions.of(driver.createOptions(), Map.of("block_size", "1M")), null));
+        Images.create("vhdx", image, 64L << 20, Map.of("block_size", "1M"));
         blockOffset = Files.size(image);
         try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
             f.seek(blockOffset);

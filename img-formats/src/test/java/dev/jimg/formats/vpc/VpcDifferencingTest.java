@@ -11,8 +11,6 @@ import dev.jimg.block.Extent;
 import dev.jimg.block.ImageException;
 import dev.jimg.block.NotSupportedException;
 import dev.jimg.block.OpenOptions;
-import dev.jimg.block.spi.CreateRequest;
-import dev.jimg.block.spi.ImageOptions;
 import dev.jimg.formats.testing.Images;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -35,7 +33,6 @@ class VpcDifferencingTest {
     @TempDir
     Path dir;
 
-    private final VpcDriver driver = new VpcDriver();
 
     @Test
     void readsAbsentBlocksAndClearSectorsFromTheParent() throws IOException {
@@ -81,7 +78,7 @@ class VpcDifferencingTest {
 
     private Path create(String name) throws IOException {
         Path p = dir.resolve(name);
-        driver.create(new CreateRequest(p, p.toString(), SIZE, ImageOptions.of(driver.createOptions(), Map.of()), null));
+        Images.create("vpc", p, SIZE, Map.of());
         return p;
     }
 

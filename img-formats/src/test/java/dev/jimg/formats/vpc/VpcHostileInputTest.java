@@ -8,8 +8,6 @@ import dev.jimg.block.BlockNode;
 import dev.jimg.block.CorruptImageException;
 import dev.jimg.block.ImageException;
 import dev.jimg.block.OpenOptions;
-import dev.jimg.block.spi.CreateRequest;
-import dev.jimg.block.spi.ImageOptions;
 import dev.jimg.formats.testing.Images;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -33,9 +31,7 @@ class VpcHostileInputTest {
     @BeforeEach
     void createDynamicImageWithOneBlock() throws IOException {
         image = dir.resolve("d.vhd");
-        VpcDriver driver = new VpcDriver();
-        driver.create(new CreateRequest(image, image.toString(), 16L << 20,
-                ImageOptions.of(driver.createOptions(), Map.of()), null));
+        Images.create("vpc", image, 16L << 20, Map.of());
         try (BlockNode node = Images.open(image, "vpc")) {
             node.write(0, ByteBuffer.wrap(TestImages.filled(4096, 0x5a)));
         }
@@ -145,9 +141,7 @@ class VpcHostileInputTest {
     @Test
     void truncatedFixedImageIsRefused() throws IOException {
         Path fixed = dir.resolve("f.vhd");
-        VpcDriver driver = new VpcDriver();
-        driver.create(new CreateRequest(fixed, fixed.toString(), 8L << 20,
-                ImageOptions.of(driver.createOptions(), Map.of("subformat", "fixed")), null));
+        Images.create("vpc", fixed, 8L << 20, Map.of("subformat", "fixed"));
         byte[] all = Files.readAllBytes(fixed);
         byte[] footer = java.util.Arrays.copyOfRange(all, all.length - 512, all.length);
         byte[] cut = new byte[4096 + 512];

@@ -10,8 +10,6 @@ import dev.jimg.block.BlockNode;
 import dev.jimg.block.ChainStatus;
 import dev.jimg.block.Checkable;
 import dev.jimg.block.Extent;
-import dev.jimg.block.spi.CreateRequest;
-import dev.jimg.block.spi.ImageOptions;
 import dev.jimg.block.testing.ExternalTool;
 import dev.jimg.formats.testing.Images;
 import java.io.IOException;
@@ -42,7 +40,6 @@ class VpcInteropTest {
     @TempDir
     Path dir;
 
-    private final VpcDriver driver = new VpcDriver();
 
     @ParameterizedTest
     @ValueSource(strings = {"dynamic", "fixed"})
@@ -210,7 +207,7 @@ class VpcInteropTest {
 
     private Path create(String name, long size, Map<String, String> options) throws IOException {
         Path p = dir.resolve(name);
-        driver.create(new CreateRequest(p, p.toString(), size, ImageOptions.of(driver.createOptions(), options), null));
+        Images.create("vpc", p, size, options);
         return p;
     }
 }
