@@ -38,6 +38,40 @@ class ErrorsTest {
     }
 
     @Test
+    void measureAndResizeGiveTheSameHintForABadSize() {
+        for (Jimg.Result r : new Jimg.Result[] {Jimg.run("measure", "--size", "12Q"),
+                Jimg.run("resize", dir.resolve("x").toString(), "+12Q")}) {
+            assertEquals(1, r.exitCode());
+            assertTrue(r.stderr().startsWith("jimg: Invalid image size specified. You may use k, M, G, T, P or E"),
+                    r.stderr());
+        }
+    }
+
+    @Test
+    void aFormatThatCannotMeasureIsRefusedInQemuImgsWords() {
+        for (String format : new String[] {"vdi", "vmdk", "vpc", "vhdx"}) {
+            Jimg.Result r = Jimg.run("measure", "-O", format, "--size", "1G");
+            assertEquals(1, r.exitCode());
+            assertEquals("jimg: Block driver '" + format + "' does not support size measurement\n", r.stderr());
+        }
+    }
+
+    @Test
+    void anOperationTheFormatLacksIsRefusedNamingFormatAndOperation() {
+        String p = dir.resolve("x.raw").toString();
+        assertEquals(0, Jimg.run("create", "-q", "-f", "raw", p, "1M").exitCode());
+        assertEquals("jimg: " + p + ": Format driver 'raw' does not support option amendment\n",
+                Jimg.run("amend", "-f", "raw", "-o", "size=2M", p).stderr());
+        assertEquals("jimg: " + p + ": Format driver 'raw' does not support compaction\n",
+                Jimg.run("compact", "-f", "raw", p).stderr());
+        assertEquals("jimg: " + p + ": Could not create snapshot 's': Format driver 'raw' does not support"
+                + " internal snapshots\n", Jimg.run("snapshot", "-f", "raw", "-c", "s", p).stderr());
+        assertEquals("jimg: " + p + ": Could not change the backing file to 'b.raw': Format driver 'raw' does not"
+                + " support backing files\n", Jimg.run("rebase", "-u", "-f", "raw", "-b", "b.raw", "-F", "raw", p)
+                .stderr());
+    }
+
+    @Test
     void anUnknownOptionPointsToHelp() {
         Jimg.Result r = Jimg.run("info", "--frobnicate", "x");
         assertEquals(1, r.exitCode());

@@ -37,9 +37,13 @@ public interface FormatDriver {
         throw NotSupportedException.byFormat(name(), "image creation");
     }
 
-    /** What an image of this format would occupy for {@code request} ({@code qemu-img measure}). */
+    /**
+     * What an image of this format would occupy for {@code request} ({@code qemu-img measure}).
+     * Without it, the refusal is worded as qemu-img's {@code measure} words it ("Block driver",
+     * where other refusals say "Format driver").
+     */
     default Measurement measure(MeasureRequest request) throws IOException {
-        throw NotSupportedException.byFormat(name(), "size measurement");
+        throw new NotSupportedException("Block driver '" + name() + "' does not support size measurement");
     }
 
     /** Whether the driver can write images (qemu-img refuses {@code -O} of read-only formats). */

@@ -2,9 +2,11 @@ package dev.jimg.block.spi;
 
 import dev.jimg.block.BackingReference;
 import dev.jimg.block.BlockNode;
+import dev.jimg.block.ImageException;
 import dev.jimg.block.OpenOptions;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Set;
 
 /**
  * What a driver gets when asked to open an image: the protocol node holding it, the options, and
@@ -46,4 +48,17 @@ public interface OpenContext {
 
     /** The full name of a backing file as {@code info} prints it ({@code full-backing-filename}). */
     String fullBackingName(String storedName);
+
+    /**
+     * Refuses the open unless every driver option ({@link OpenOptions#driverOptions()}) is one of
+     * {@code known}: an option the driver ignored would look accepted while changing nothing, so
+     * QEMU refuses it too.
+     */
+    default void rejectUnknownOptions(Set<String> known) {
+        for (String key : options().driverOptions().keySet()) {
+            if (!known.contains(key)) {
+                throw new ImageException(filename(), "Invalid parameter '" + key + "'");
+            }
+        }
+    }
 }

@@ -11,7 +11,6 @@ import dev.jimg.cli.output.ProgressBar;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -62,15 +61,11 @@ final class AmendCommand extends VerbBase {
             throw new ImageException("Expecting one image file name");
         }
         try (BlockNode node = open(filename, format, false, false, cache)) {
-            Optional<Amendable> amendable = node.capability(Amendable.class);
-            if (amendable.isEmpty()) {
-                throw new ImageException(filename, "Format driver '" + node.formatName()
-                        + "' does not support option amendment");
-            }
+            Amendable amendable = requireCapability(node, filename, Amendable.class, "", "option amendment");
             FormatDriver driver = ctx.registry().require(node.formatName());
             ImageOptions parsed = ImageOptions.of(driver.createOptions(), raw);
             try (ProgressBar bar = ProgressBar.create(ctx.err(), progress && !quiet)) {
-                amendable.get().amend(parsed, bar);
+                amendable.amend(parsed, bar);
             }
             node.flush();
         }

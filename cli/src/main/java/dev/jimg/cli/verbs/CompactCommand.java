@@ -2,10 +2,8 @@ package dev.jimg.cli.verbs;
 
 import dev.jimg.block.BlockNode;
 import dev.jimg.block.Compactable;
-import dev.jimg.block.ImageException;
 import dev.jimg.cli.CliContext;
 import dev.jimg.cli.output.ProgressBar;
-import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -37,14 +35,10 @@ final class CompactCommand extends VerbBase {
     @Override
     protected int run() throws Exception {
         try (BlockNode node = open(filename, format, false, false, null)) {
-            Optional<Compactable> compactable = node.capability(Compactable.class);
-            if (compactable.isEmpty()) {
-                throw new ImageException(filename, "Format driver '" + node.formatName()
-                        + "' does not support compaction");
-            }
+            Compactable compactable = requireCapability(node, filename, Compactable.class, "", "compaction");
             long freed;
             try (ProgressBar bar = ProgressBar.create(ctx.err(), progress && !quiet)) {
-                freed = compactable.get().compact(bar);
+                freed = compactable.compact(bar);
             }
             node.flush();
             if (!quiet) {

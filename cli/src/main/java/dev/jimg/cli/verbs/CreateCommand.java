@@ -1,6 +1,7 @@
 package dev.jimg.cli.verbs;
 
 import dev.jimg.block.ImageException;
+import dev.jimg.block.util.Sizes;
 import dev.jimg.cli.CliContext;
 import dev.jimg.cli.OptionString;
 import java.util.ArrayList;
@@ -53,7 +54,7 @@ final class CreateCommand extends VerbBase {
         if (filename == null) {
             throw new ImageException("Expecting image file name");
         }
-        long bytes = size != null ? ImageCreation.parseSize(size) : -1;
+        long bytes = size != null ? Sizes.parseImageSize(size) : -1;
         ImageCreation.Plan plan = creation.plan(format, filename, opts, bytes, backing, backingFormat, unsafe);
         creation.create(plan, quiet);
         return 0;

@@ -2,7 +2,6 @@ package dev.jimg.cli.verbs;
 
 import dev.jimg.block.BlockNode;
 import dev.jimg.block.ImageException;
-import dev.jimg.block.OpenOptions;
 import dev.jimg.block.util.Sizes;
 import dev.jimg.cli.CliContext;
 import java.nio.ByteBuffer;

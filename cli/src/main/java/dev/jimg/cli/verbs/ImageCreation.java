@@ -9,7 +9,6 @@ import dev.jimg.block.spi.CreateRequest;
 import dev.jimg.block.spi.FormatDriver;
 import dev.jimg.block.spi.ImageOptions;
 import dev.jimg.block.spi.OptionSpec;
-import dev.jimg.block.util.Sizes;
 import dev.jimg.cli.CliContext;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -169,9 +168,5 @@ final class ImageCreation {
         } catch (IOException | ImageException e) {
             return null;
         }
-    }
-
-    static long parseSize(String text) {
-        return Sizes.parseImageSize(text);
     }
 }

@@ -76,12 +76,7 @@ final class MeasureCommand extends VerbBase {
                 m = driver.measure(new MeasureRequest(source.size(), opts, Optional.of(source)));
             }
         } else {
-            long bytes = Sizes.tryParse(size);
-            if (bytes < 0) {
-                throw new ImageException("Invalid image size specified. You may use k, M, G, T, P or E suffixes for"
-                        + " kilobytes, megabytes, gigabytes, terabytes, petabytes and exabytes.");
-            }
-            m = driver.measure(new MeasureRequest(bytes, opts, Optional.empty()));
+            m = driver.measure(new MeasureRequest(Sizes.parseImageSize(size), opts, Optional.empty()));
         }
         if (mode.equals("json")) {
             Map<String, Object> json = new LinkedHashMap<>();

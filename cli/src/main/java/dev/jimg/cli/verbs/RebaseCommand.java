@@ -73,11 +73,8 @@ final class RebaseCommand extends VerbBase {
             options = options.toBuilder().cache(dev.jimg.block.CacheMode.parse(cache)).build();
         }
         try (BlockNode image = ctx.opener().open(filename, format, options)) {
-            Optional<BackingFileChange> change = image.capability(BackingFileChange.class);
-            if (change.isEmpty()) {
-                throw new ImageException(filename, "Could not change the backing file to '" + backing
-                        + "': Format driver '" + image.formatName() + "' does not support backing files");
-            }
+            BackingFileChange change = requireCapability(image, filename, BackingFileChange.class,
+                    "Could not change the backing file to '" + backing + "': ", "backing files");
             String newFormat = backingFormat;
             if (!unsafe) {
                 BlockNode newBacking = null;
@@ -97,7 +94,7 @@ final class RebaseCommand extends VerbBase {
             } else if (newName != null && newFormat == null) {
                 newFormat = probeFormat(ImageOpener.combine(filename, newName));
             }
-            change.get().changeBackingFile(newName, newName == null ? null : newFormat);
+            change.changeBackingFile(newName, newName == null ? null : newFormat);
             image.flush();
         }
         return 0;

@@ -70,11 +70,7 @@ final class ResizeCommand extends VerbBase implements PreparesArguments {
             sign = -1;
             text = text.substring(1);
         }
-        long amount = Sizes.tryParse(text);
-        if (amount < 0) {
-            throw new ImageException("Invalid image size specified. You may use k, M, G, T, P or E suffixes for"
-                    + " kilobytes, megabytes, gigabytes, terabytes, petabytes and exabytes.");
-        }
+        long amount = Sizes.parseImageSize(text);
         try (BlockNode node = open(filename, format, false, false, null)) {
             long current = node.size();
             long target = sign == 0 ? amount : current + sign * amount;

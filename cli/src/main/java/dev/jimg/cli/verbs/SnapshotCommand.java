@@ -57,8 +57,8 @@ final class SnapshotCommand extends VerbBase {
             throw new ImageException("--force-share (-U) can only be used with -l");
         }
         try (BlockNode node = open(filename, format, list, forceShare, null)) {
-            Optional<Snapshots> snapshots = node.capability(Snapshots.class);
             if (list) {
+                Optional<Snapshots> snapshots = node.capability(Snapshots.class);
                 if (snapshots.isPresent()) {
                     List<SnapshotInfo> all = snapshots.get().list();
                     if (!all.isEmpty() && !quiet) {
@@ -74,14 +74,12 @@ final class SnapshotCommand extends VerbBase {
             }
             String what = action.create != null ? "create" : action.apply != null ? "apply" : "delete";
             String name = action.create != null ? action.create : action.apply != null ? action.apply : action.delete;
-            if (snapshots.isEmpty()) {
-                throw new ImageException(filename, "Could not " + what + " snapshot '" + name
-                        + "': Format driver '" + node.formatName() + "' does not support internal snapshots");
-            }
+            Snapshots snapshots = requireCapability(node, filename, Snapshots.class,
+                    "Could not " + what + " snapshot '" + name + "': ", "internal snapshots");
             switch (what) {
-                case "create" -> snapshots.get().create(name);
-                case "apply" -> snapshots.get().apply(name);
-                default -> snapshots.get().delete(name);
+                case "create" -> snapshots.create(name);
+                case "apply" -> snapshots.apply(name);
+                default -> snapshots.delete(name);
             }
             node.flush();
         }

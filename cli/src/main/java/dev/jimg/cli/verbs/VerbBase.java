@@ -55,6 +55,17 @@ abstract class VerbBase implements Callable<Integer> {
         return ctx.opener().open(filename, format, b.build());
     }
 
+    /**
+     * The node's {@code type} capability, or the refusal qemu-img words the same for every verb
+     * whose operation the format lacks: {@code prefix} (the verb's "Could not …: ", or empty),
+     * then "Format driver 'x' does not support {@code what}".
+     */
+    protected static <T> T requireCapability(BlockNode node, String filename, Class<T> type, String prefix,
+            String what) {
+        return node.capability(type).orElseThrow(() -> new ImageException(filename,
+                prefix + "Format driver '" + node.formatName() + "' does not support " + what));
+    }
+
     protected static String checkOutputFormat(String output) {
         if (output == null) {
             return "human";

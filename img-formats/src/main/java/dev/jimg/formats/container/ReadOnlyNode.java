@@ -10,8 +10,6 @@ import java.nio.ByteBuffer;
  * past their end.
  */
 abstract class ReadOnlyNode implements BlockNode {
-    private static final byte[] ZEROS = new byte[64 * 1024];
-
     private final String name;
 
     ReadOnlyNode(String name) {
@@ -55,12 +53,6 @@ abstract class ReadOnlyNode implements BlockNode {
 
     private ImageException readOnly() {
         return new ImageException(name, "Cannot write: " + formatName() + " contents are read-only");
-    }
-
-    static void fillZero(ByteBuffer b) {
-        while (b.hasRemaining()) {
-            b.put(ZEROS, 0, Math.min(ZEROS.length, b.remaining()));
-        }
     }
 
     static void checkOffset(String name, long offset) {

@@ -3,6 +3,7 @@ package dev.jimg.formats.container;
 import dev.jimg.block.BlockNode;
 import dev.jimg.block.CorruptImageException;
 import dev.jimg.block.Extent;
+import dev.jimg.block.util.Buffers;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -64,7 +65,7 @@ final class SeekableXzNode extends ReadOnlyNode {
             }
             dst.put(b);
         }
-        fillZero(dst);
+        Buffers.fillZero(dst);
     }
 
     /** Everything is data without a plain host location: finding zeros would mean decompressing. */

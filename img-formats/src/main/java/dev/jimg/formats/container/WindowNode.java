@@ -2,6 +2,7 @@ package dev.jimg.formats.container;
 
 import dev.jimg.block.BlockNode;
 import dev.jimg.block.Extent;
+import dev.jimg.block.util.Buffers;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -41,7 +42,7 @@ final class WindowNode extends ReadOnlyNode {
             base.read(offset + pos, dst.slice(dst.position(), inside));
             dst.position(dst.position() + inside);
         }
-        fillZero(dst);
+        Buffers.fillZero(dst);
     }
 
     @Override

@@ -112,11 +112,7 @@ public final class Qcow2Driver implements FormatDriver {
     public BlockNode open(OpenContext ctx) throws IOException {
         BlockNode file = ctx.file();
         boolean readOnly = ctx.options().readOnly();
-        for (String key : ctx.options().driverOptions().keySet()) {
-            if (!OPEN_OPTIONS.contains(key)) {
-                throw new ImageException(ctx.filename(), "Invalid parameter '" + key + "'");
-            }
-        }
+        ctx.rejectUnknownOptions(OPEN_OPTIONS);
         Qcow2Header header = readHeader(file);
         Qcow2State s = new Qcow2State(ctx.filename(), file, readOnly, header);
         if (header.has(Qcow2Header.INCOMPAT_CORRUPT)) {

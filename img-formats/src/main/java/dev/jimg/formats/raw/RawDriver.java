@@ -14,6 +14,7 @@ import dev.jimg.block.spi.ProbeInput;
 import dev.jimg.block.util.Sizes;
 import java.io.IOException;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -25,6 +26,8 @@ public final class RawDriver implements FormatDriver {
 
     static final String OPT_OFFSET = "offset";
     static final String OPT_SIZE = "size";
+    /** The open options: a window of the file, as for a disk inside an OVA. */
+    private static final Set<String> OPEN_OPTIONS = Set.of(OPT_OFFSET, OPT_SIZE);
 
     private static final OptionSpec PREALLOCATION = OptionSpec.choice(CommonOptions.PREALLOCATION,
             "Preallocation mode (allowed values: off, falloc, full)", null, "off", "falloc", "full");
@@ -64,11 +67,7 @@ public final class RawDriver implements FormatDriver {
             throw new ImageException(context.filename(), "The sum of offset (" + offset + ") and size (" + size
                     + ") has to be smaller or equal to the actual size of the containing file (" + fileSize + ")");
         }
-        for (String key : context.options().driverOptions().keySet()) {
-            if (!key.equals(OPT_OFFSET) && !key.equals(OPT_SIZE)) {
-                throw new ImageException(context.filename(), "Invalid parameter '" + key + "'");
-            }
-        }
+        context.rejectUnknownOptions(OPEN_OPTIONS);
         return new RawNode(context.file(), offset, size, context.probed() ? probesAsOtherFormat : null);
     }
 

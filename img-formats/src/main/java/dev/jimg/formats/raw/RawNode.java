@@ -4,6 +4,7 @@ import dev.jimg.block.BlockNode;
 import dev.jimg.block.CopyOffload;
 import dev.jimg.block.Extent;
 import dev.jimg.block.ImageException;
+import dev.jimg.block.spi.RequestChecks;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Optional;
@@ -164,12 +165,7 @@ final class RawNode implements BlockNode, CopyOffload {
     /** The file's own status, shifted into guest offsets. */
     @Override
     public Extent blockStatus(long pos, long length) throws IOException {
-        long size = size();
-        if (pos < 0 || length <= 0 || pos >= size) {
-            throw new IllegalArgumentException(filename() + ": block status of " + pos + "+" + length
-                    + " outside image of " + size + " bytes");
-        }
-        long len = Math.min(length, size - pos);
+        long len = RequestChecks.statusLength(filename(), pos, length, size());
         Extent e = file.blockStatus(offset + pos, len);
         return new Extent(pos, e.length(), e.flags(), e.hasHostOffset() ? e.hostOffset() : -1, e.hostFile(), 0);
     }
@@ -190,16 +186,10 @@ final class RawNode implements BlockNode, CopyOffload {
     }
 
     private void checkWritable() {
-        if (isReadOnly()) {
-            throw new ImageException(filename(), "Cannot write: the image is open read-only");
-        }
+        RequestChecks.checkWritable(filename(), isReadOnly());
     }
 
     private void checkRange(long pos, long length) throws IOException {
-        long size = size();
-        if (pos < 0 || length < 0 || pos > size - length) {
-            throw new ImageException(filename(), "Request at offset " + pos + " of " + length
-                    + " bytes is beyond the end of the image (" + size + " bytes)");
-        }
+        RequestChecks.checkRange(filename(), pos, length, size());
     }
 }

@@ -3,7 +3,6 @@ package dev.jimg.formats.vdi;
 import dev.jimg.block.BackingReference;
 import dev.jimg.block.BlockNode;
 import dev.jimg.block.CorruptImageException;
-import dev.jimg.block.ImageException;
 import dev.jimg.block.OpenOptions;
 import dev.jimg.block.spi.CommonOptions;
 import dev.jimg.block.spi.CreateRequest;
@@ -15,6 +14,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The VirtualBox VDI format ({@code vdi}): dynamic and static images as qemu-img handles them,
@@ -59,9 +59,7 @@ public final class VdiDriver implements FormatDriver {
 
     @Override
     public BlockNode open(OpenContext context) throws IOException {
-        for (String key : context.options().driverOptions().keySet()) {
-            throw new ImageException(context.filename(), "Invalid parameter '" + key + "'");
-        }
+        context.rejectUnknownOptions(Set.of());
         BlockNode file = context.file();
         long fileSize = file.size();
         if (fileSize < VdiHeader.SIZE) {

@@ -10,6 +10,9 @@ import dev.jimg.block.ImageException;
 import dev.jimg.block.MakeEmpty;
 import dev.jimg.block.NotSupportedException;
 import dev.jimg.block.ProgressListener;
+import dev.jimg.block.spi.BackingReads;
+import dev.jimg.block.spi.BlockWalk;
+import dev.jimg.block.spi.RequestChecks;
 import dev.jimg.block.util.Buffers;
 import dev.jimg.block.util.HostStatus;
 import dev.jimg.block.util.ZeroDetector;
@@ -121,16 +124,8 @@ final class VdiNode implements BlockNode, Checkable, Compactable, MakeEmpty {
         checkRange(offset, dst.remaining());
         relocation.readLock().lock();
         try {
-            long pos = offset;
-            while (dst.hasRemaining()) {
-                int block = (int) (pos / header.blockSize);
-                int inBlock = (int) (pos % header.blockSize);
-                int n = Math.min(dst.remaining(), header.blockSize - inBlock);
-                ByteBuffer chunk = dst.slice(dst.position(), n);
-                readBlock(block, inBlock, chunk);
-                dst.position(dst.position() + n);
-                pos += n;
-            }
+            BlockWalk.forEachBlock(offset, dst, header.blockSize,
+                    (block, inBlock, chunk) -> readBlock((int) block, (int) inBlock, chunk));
         } finally {
             relocation.readLock().unlock();
         }
@@ -141,25 +136,10 @@ final class VdiNode implements BlockNode, Checkable, Compactable, MakeEmpty {
         if (BlockMap.isAllocated(entry)) {
             file.read(store.hostOffset(block, entry) + inBlock, chunk);
         } else if (entry == BlockMap.FREE && backing != null) {
-            readBacking((long) block * header.blockSize + inBlock, chunk);
+            BackingReads.read(backing, (long) block * header.blockSize + inBlock, chunk);
         } else {
-            fillZero(chunk);
+            Buffers.fillZero(chunk);
         }
-    }
-
-    /** Reads from the parent; past the parent's end (a child grown after linking) reads zeroes. */
-    private void readBacking(long offset, ByteBuffer chunk) throws IOException {
-        long backingSize = backing.size();
-        int inParent = (int) Math.max(0, Math.min(chunk.remaining(), backingSize - offset));
-        if (inParent > 0) {
-            backing.read(offset, chunk.slice(chunk.position(), inParent));
-        }
-        chunk.position(chunk.position() + inParent);
-        fillZero(chunk);
-    }
-
-    private static void fillZero(ByteBuffer b) {
-        Buffers.fillZero(b);
     }
 
     @Override
@@ -168,16 +148,8 @@ final class VdiNode implements BlockNode, Checkable, Compactable, MakeEmpty {
         checkRange(offset, src.remaining());
         relocation.readLock().lock();
         try {
-            long pos = offset;
-            while (src.hasRemaining()) {
-                int block = (int) (pos / header.blockSize);
-                int inBlock = (int) (pos % header.blockSize);
-                int n = Math.min(src.remaining(), header.blockSize - inBlock);
-                ByteBuffer chunk = src.slice(src.position(), n);
-                writeBlock(block, inBlock, chunk);
-                src.position(src.position() + n);
-                pos += n;
-            }
+            BlockWalk.forEachBlock(offset, src, header.blockSize,
+                    (block, inBlock, chunk) -> writeBlock((int) block, (int) inBlock, chunk));
         } finally {
             relocation.readLock().unlock();
         }
@@ -217,7 +189,7 @@ final class VdiNode implements BlockNode, Checkable, Compactable, MakeEmpty {
         } else {
             full = ByteBuffer.allocate(header.blockSize);
             if (oldEntry == BlockMap.FREE && backing != null) {
-                readBacking((long) block * header.blockSize, full);
+                BackingReads.read(backing, (long) block * header.blockSize, full);
                 full.clear();
             }
             full.put(inBlock, chunk, chunk.position(), chunk.remaining());
@@ -261,20 +233,14 @@ final class VdiNode implements BlockNode, Checkable, Compactable, MakeEmpty {
 
     private void zeroRange(long offset, long length, boolean mayUnmap, boolean wholeBlocksOnly) throws IOException {
         boolean canFree = mayUnmap && header.type != VdiHeader.Type.STATIC;
-        long pos = offset;
-        long end = offset + length;
-        while (pos < end) {
-            int block = (int) (pos / header.blockSize);
-            int inBlock = (int) (pos % header.blockSize);
-            int n = (int) Math.min(end - pos, header.blockSize - inBlock);
-            boolean whole = inBlock == 0 && (n == header.blockSize || pos + n == size());
+        BlockWalk.forEachBlock(offset, length, header.blockSize, (block, inBlock, n) -> {
+            boolean whole = inBlock == 0 && (n == header.blockSize || block * header.blockSize + n == size());
             if (whole) {
-                zeroWholeBlock(block, canFree);
+                zeroWholeBlock((int) block, canFree);
             } else if (!wholeBlocksOnly) {
-                zeroPartialBlock(block, inBlock, n, mayUnmap);
+                zeroPartialBlock((int) block, (int) inBlock, (int) n, mayUnmap);
             }
-            pos += n;
-        }
+        });
     }
 
     private void zeroWholeBlock(int block, boolean canFree) throws IOException {
@@ -353,12 +319,7 @@ final class VdiNode implements BlockNode, Checkable, Compactable, MakeEmpty {
 
     @Override
     public Extent blockStatus(long offset, long length) throws IOException {
-        long size = size();
-        if (offset < 0 || length <= 0 || offset >= size) {
-            throw new IllegalArgumentException(filename() + ": block status of " + offset + "+" + length
-                    + " outside image of " + size + " bytes");
-        }
-        long end = Math.min(size, offset + length);
+        long end = offset + RequestChecks.statusLength(filename(), offset, length, size());
         relocation.readLock().lock();
         try {
             Extent first = blockExtent(offset, end);
@@ -506,19 +467,13 @@ final class VdiNode implements BlockNode, Checkable, Compactable, MakeEmpty {
     }
 
     private void checkWritable() {
-        if (readOnly) {
-            throw new ImageException(filename(), "Cannot write: the image is open read-only");
-        }
+        RequestChecks.checkWritable(filename(), readOnly);
         // Not only allocations: with two blocks sharing a data block, a write in place changes both.
         store.requireWritableMap();
     }
 
     private void checkRange(long offset, long length) {
-        long size = size();
-        if (offset < 0 || length < 0 || offset > size - length) {
-            throw new ImageException(filename(), "Request at offset " + offset + " of " + length
-                    + " bytes is beyond the end of the image (" + size + " bytes)");
-        }
+        RequestChecks.checkRange(filename(), offset, length, size());
     }
 
     @Override

@@ -1,12 +1,9 @@
 package dev.jimg.formats.vhdx;
 
 import dev.jimg.block.BlockNode;
-import dev.jimg.block.NotSupportedException;
 import dev.jimg.block.spi.CommonOptions;
 import dev.jimg.block.spi.CreateRequest;
 import dev.jimg.block.spi.FormatDriver;
-import dev.jimg.block.spi.MeasureRequest;
-import dev.jimg.block.spi.Measurement;
 import dev.jimg.block.spi.OpenContext;
 import dev.jimg.block.spi.OptionSpec;
 import dev.jimg.block.spi.ProbeInput;
@@ -66,11 +63,5 @@ public final class VhdxDriver implements FormatDriver {
     @Override
     public void create(CreateRequest request) throws IOException {
         VhdxCreator.create(request);
-    }
-
-    /** qemu-img 7.2 cannot measure vhdx images either. */
-    @Override
-    public Measurement measure(MeasureRequest request) {
-        throw new NotSupportedException("Block driver '" + NAME + "' does not support size measurement");
     }
 }

@@ -7,6 +7,9 @@ import dev.jimg.block.CorruptImageException;
 import dev.jimg.block.Extent;
 import dev.jimg.block.ImageException;
 import dev.jimg.block.NotSupportedException;
+import dev.jimg.block.spi.BlockWalk;
+import dev.jimg.block.spi.RequestChecks;
+import dev.jimg.block.util.Buffers;
 import dev.jimg.block.util.Sizes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -33,7 +36,6 @@ import java.util.function.Consumer;
  */
 final class VhdxNode implements BlockNode, Checkable {
     private static final long MiB = 1L << 20;
-    private static final byte[] ZEROS = new byte[64 * 1024];
 
     private final BlockNode file;
     private final VhdxMetadata meta;
@@ -93,21 +95,20 @@ final class VhdxNode implements BlockNode, Checkable {
     @Override
     public void read(long pos, ByteBuffer dst) throws IOException {
         checkRange(pos, dst.remaining());
-        long p = pos;
-        while (dst.hasRemaining()) {
-            long block = p / blockSize();
-            long inBlock = p % blockSize();
-            int n = (int) Math.min(dst.remaining(), blockSize() - inBlock);
-            ByteBuffer part = dst.slice(dst.position(), n);
-            long entry = bat.payload(block);
-            if (isPresent(entry, block)) {
-                file.read(Bat.fileOffset(entry) + inBlock, part);
+        BlockWalk.forEachBlock(pos, dst, blockSize(), (block, inBlock, part) -> {
+            long host = hostBlock(block);
+            if (host >= 0) {
+                file.read(host + inBlock, part);
             } else {
-                fillZero(part);
+                Buffers.fillZero(part);
             }
-            dst.position(dst.position() + n);
-            p += n;
-        }
+        });
+    }
+
+    /** Where block {@code block} starts in the file, or -1 if it is not present. */
+    private long hostBlock(long block) {
+        long entry = bat.payload(block);
+        return isPresent(entry, block) ? Bat.fileOffset(entry) : -1;
     }
 
     /** Whether the block's data is in the file; absent states read as zero (no parent here). */
@@ -128,16 +129,8 @@ final class VhdxNode implements BlockNode, Checkable {
         checkWritable();
         checkRange(pos, src.remaining());
         beginWrites();
-        long p = pos;
-        while (src.hasRemaining()) {
-            long block = p / blockSize();
-            long inBlock = p % blockSize();
-            int n = (int) Math.min(src.remaining(), blockSize() - inBlock);
-            long offset = allocate(block);
-            file.write(offset + inBlock, src.slice(src.position(), n));
-            src.position(src.position() + n);
-            p += n;
-        }
+        BlockWalk.forEachBlock(pos, src, blockSize(),
+                (block, inBlock, part) -> file.write(allocate(block) + inBlock, part));
     }
 
     /** The file offset of block {@code block}, allocating it at the end of the file if absent. */
@@ -190,34 +183,15 @@ final class VhdxNode implements BlockNode, Checkable {
         checkWritable();
         checkRange(pos, length);
         beginWrites();
-        forEachPresent(pos, length, (host, n) -> file.writeZeroes(host, n, mayUnmap));
+        BlockWalk.forEachMapped(pos, length, blockSize(), this::hostBlock,
+                (host, n) -> file.writeZeroes(host, n, mayUnmap));
     }
 
     @Override
     public void discard(long pos, long length) throws IOException {
         checkWritable();
         checkRange(pos, length);
-        forEachPresent(pos, length, file::discard);
-    }
-
-    @FunctionalInterface
-    private interface HostRange {
-        void apply(long hostOffset, long length) throws IOException;
-    }
-
-    private void forEachPresent(long pos, long length, HostRange action) throws IOException {
-        long p = pos;
-        long end = pos + length;
-        while (p < end) {
-            long block = p / blockSize();
-            long inBlock = p % blockSize();
-            long n = Math.min(end - p, blockSize() - inBlock);
-            long entry = bat.payload(block);
-            if (isPresent(entry, block)) {
-                action.apply(Bat.fileOffset(entry) + inBlock, n);
-            }
-            p += n;
-        }
+        BlockWalk.forEachMapped(pos, length, blockSize(), this::hostBlock, file::discard);
     }
 
     /** Makes data durable, then the BAT, through the log. */
@@ -280,12 +254,7 @@ final class VhdxNode implements BlockNode, Checkable {
      */
     @Override
     public Extent blockStatus(long pos, long length) throws IOException {
-        long size = size();
-        if (pos < 0 || length <= 0 || pos >= size) {
-            throw new IllegalArgumentException(filename() + ": block status of " + pos + "+" + length
-                    + " outside image of " + size + " bytes");
-        }
-        long end = Math.min(size, pos + length);
+        long end = pos + RequestChecks.statusLength(filename(), pos, length, size());
         long block = pos / blockSize();
         long entry = bat.payload(block);
         boolean present = isPresent(entry, block);
@@ -347,23 +316,11 @@ final class VhdxNode implements BlockNode, Checkable {
         }
     }
 
-    private static void fillZero(ByteBuffer b) {
-        while (b.hasRemaining()) {
-            b.put(ZEROS, 0, Math.min(ZEROS.length, b.remaining()));
-        }
-    }
-
     private void checkWritable() {
-        if (isReadOnly()) {
-            throw new ImageException(filename(), "Cannot write: the image is open read-only");
-        }
+        RequestChecks.checkWritable(filename(), isReadOnly());
     }
 
     private void checkRange(long pos, long length) {
-        long size = size();
-        if (pos < 0 || length < 0 || pos > size - length) {
-            throw new ImageException(filename(), "Request at offset " + pos + " of " + length
-                    + " bytes is beyond the end of the image (" + size + " bytes)");
-        }
+        RequestChecks.checkRange(filename(), pos, length, size());
     }
 }

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -28,10 +29,7 @@ final class VhdxOpener {
 
     static BlockNode open(OpenContext context) throws IOException {
         BlockNode file = context.file();
-        if (!context.options().driverOptions().isEmpty()) {
-            throw new ImageException(context.filename(), "Invalid parameter '"
-                    + context.options().driverOptions().keySet().iterator().next() + "'");
-        }
+        context.rejectUnknownOptions(Set.of());
         ByteBuffer sig = ByteBuffer.allocate(SIGNATURE.length);
         file.read(0, sig);
         if (!Arrays.equals(sig.array(), SIGNATURE)) {

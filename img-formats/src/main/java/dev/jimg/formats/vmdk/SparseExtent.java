@@ -121,7 +121,7 @@ final class SparseExtent implements VmdkExtent {
             }
             int entry = writer != null ? writer.entry(grain) : directory.entry(grain);
             if (entry == 0 || isZeroed(entry)) {
-                zero(chunk);
+                Buffers.fillZero(chunk);
             } else if (header.compressed()) {
                 chunk.put(0, decompressed(grain, entry), inGrain, n);
             } else {
@@ -134,10 +134,6 @@ final class SparseExtent implements VmdkExtent {
 
     private boolean isZeroed(int entry) {
         return entry == 1 && header.zeroedGrains();
-    }
-
-    private static void zero(ByteBuffer b) {
-        Buffers.fillZero(b);
     }
 
     /**

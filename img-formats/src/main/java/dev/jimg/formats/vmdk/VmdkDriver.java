@@ -75,9 +75,7 @@ public final class VmdkDriver implements FormatDriver {
 
     @Override
     public BlockNode open(OpenContext context) throws IOException {
-        for (String key : context.options().driverOptions().keySet()) {
-            throw new ImageException(context.filename(), "Invalid parameter '" + key + "'");
-        }
+        context.rejectUnknownOptions(Set.of());
         BlockNode file = context.file();
         long fileSize = file.size();
         ByteBuffer headBuf = ByteBuffer.allocate((int) Math.min(SparseHeader.SIZE, fileSize));

@@ -7,9 +7,9 @@ import dev.jimg.block.Checkable;
 import dev.jimg.block.CompressedWrites;
 import dev.jimg.block.Extent;
 import dev.jimg.block.FormatSpecific;
-import dev.jimg.block.ImageException;
 import dev.jimg.block.NotSupportedException;
-import dev.jimg.block.util.Buffers;
+import dev.jimg.block.spi.BackingReads;
+import dev.jimg.block.spi.RequestChecks;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -186,12 +186,7 @@ final class VmdkNode implements BlockNode, FormatSpecific, Checkable, Compressed
     }
 
     private void readBacking(long offset, ByteBuffer dst) throws IOException {
-        long inParent = backing == null ? 0 : Math.max(0, Math.min(dst.remaining(), backing.size() - offset));
-        if (inParent > 0) {
-            backing.read(offset, dst.slice(dst.position(), (int) inParent));
-        }
-        dst.position(dst.position() + (int) inParent);
-        Buffers.fillZero(dst);
+        BackingReads.read(backing, offset, dst);
     }
 
     @Override
@@ -248,13 +243,10 @@ final class VmdkNode implements BlockNode, FormatSpecific, Checkable, Compressed
 
     @Override
     public Extent blockStatus(long offset, long length) throws IOException {
-        if (offset < 0 || length <= 0 || offset >= size) {
-            throw new IllegalArgumentException(filename + ": block status of " + offset + "+" + length
-                    + " outside image of " + size + " bytes");
-        }
+        long len = RequestChecks.statusLength(filename, offset, length, size);
         int i = extentIndex(offset);
         long start = starts[i];
-        long n = Math.min(length, starts[i + 1] - offset);
+        long n = Math.min(len, starts[i + 1] - offset);
         Extent e = extents.get(i).status(offset - start, n);
         return new Extent(e.offset() + start, e.length(), e.flags(), e.hostOffset(), e.hostFile(), 0);
     }
@@ -386,16 +378,11 @@ final class VmdkNode implements BlockNode, FormatSpecific, Checkable, Compressed
     }
 
     private void checkWritable() {
-        if (readOnly) {
-            throw new ImageException(filename, "Cannot write: the image is open read-only");
-        }
+        RequestChecks.checkWritable(filename, readOnly);
     }
 
     private void checkRange(long offset, long length) {
-        if (offset < 0 || length < 0 || offset > size - length) {
-            throw new ImageException(filename, "Request at offset " + offset + " of " + length
-                    + " bytes is beyond the end of the image (" + size + " bytes)");
-        }
+        RequestChecks.checkRange(filename, offset, length, size);
     }
 
     static byte[] descriptorBytes(Descriptor d) {

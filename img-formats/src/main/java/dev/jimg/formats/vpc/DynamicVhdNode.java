@@ -4,6 +4,8 @@ import dev.jimg.block.BackingReference;
 import dev.jimg.block.BlockNode;
 import dev.jimg.block.Extent;
 import dev.jimg.block.ImageException;
+import dev.jimg.block.spi.BackingReads;
+import dev.jimg.block.spi.BlockWalk;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -32,7 +34,6 @@ final class DynamicVhdNode extends VhdNode {
     static final int UNALLOCATED = -1;
     private static final int SECTOR = 512;
     private static final int SECTORS_PER_BITMAP_BYTE = 8;
-    private static final byte[] ZEROS = new byte[64 * 1024];
 
     private final long blockSize;
     private final int bitmapSize;
@@ -80,15 +81,18 @@ final class DynamicVhdNode extends VhdNode {
         return (entry & 0xFFFFFFFFL) * SECTOR + bitmapSize + inBlock;
     }
 
+    /** Where the data of block {@code index} starts in the file, or -1 if the block is absent. */
+    private long hostBlock(long index) {
+        int e = entry(index);
+        return e == UNALLOCATED ? -1 : hostOffset(e, 0);
+    }
+
     @Override
     public void read(long pos, ByteBuffer dst) throws IOException {
         checkRange(pos, dst.remaining());
-        long p = pos;
-        while (dst.hasRemaining()) {
-            long inBlock = p % blockSize;
-            int n = (int) Math.min(dst.remaining(), blockSize - inBlock);
-            ByteBuffer part = dst.slice(dst.position(), n);
-            int e = entry(p / blockSize);
+        BlockWalk.forEachBlock(pos, dst, blockSize, (block, inBlock, part) -> {
+            int e = entry(block);
+            long p = block * blockSize + inBlock;
             if (e == UNALLOCATED) {
                 readBelow(p, part);
             } else if (isDifferencing()) {
@@ -96,21 +100,12 @@ final class DynamicVhdNode extends VhdNode {
             } else {
                 file.read(hostOffset(e, inBlock), part);
             }
-            dst.position(dst.position() + n);
-            p += n;
-        }
+        });
     }
 
     /** Bytes this image does not hold: the parent's for a differencing disk, else zero. */
     private void readBelow(long pos, ByteBuffer part) throws IOException {
-        if (parent != null && pos < parent.size()) {
-            int fromParent = (int) Math.min(part.remaining(), parent.size() - pos);
-            parent.read(pos, part.slice(part.position(), fromParent));
-            part.position(part.position() + fromParent);
-        }
-        while (part.hasRemaining()) {
-            part.put(ZEROS, 0, Math.min(ZEROS.length, part.remaining()));
-        }
+        BackingReads.read(parent, pos, part);
     }
 
     private void readBySectorBitmap(int e, long pos, long inBlock, ByteBuffer part) throws IOException {
@@ -156,15 +151,8 @@ final class DynamicVhdNode extends VhdNode {
     public void write(long pos, ByteBuffer src) throws IOException {
         checkWritable();
         checkRange(pos, src.remaining());
-        long p = pos;
-        while (src.hasRemaining()) {
-            long inBlock = p % blockSize;
-            int n = (int) Math.min(src.remaining(), blockSize - inBlock);
-            int e = allocate(p / blockSize);
-            file.write(hostOffset(e, inBlock), src.slice(src.position(), n));
-            src.position(src.position() + n);
-            p += n;
-        }
+        BlockWalk.forEachBlock(pos, src, blockSize,
+                (block, inBlock, part) -> file.write(hostOffset(allocate(block), inBlock), part));
     }
 
     /**
@@ -217,33 +205,15 @@ final class DynamicVhdNode extends VhdNode {
     public void writeZeroes(long pos, long length, boolean mayUnmap) throws IOException {
         checkWritable();
         checkRange(pos, length);
-        forEachAllocated(pos, length, (host, n) -> file.writeZeroes(host, n, mayUnmap));
+        BlockWalk.forEachMapped(pos, length, blockSize, this::hostBlock,
+                (host, n) -> file.writeZeroes(host, n, mayUnmap));
     }
 
     @Override
     public void discard(long pos, long length) throws IOException {
         checkWritable();
         checkRange(pos, length);
-        forEachAllocated(pos, length, file::discard);
-    }
-
-    @FunctionalInterface
-    private interface HostRange {
-        void apply(long hostOffset, long length) throws IOException;
-    }
-
-    private void forEachAllocated(long pos, long length, HostRange action) throws IOException {
-        long p = pos;
-        long end = pos + length;
-        while (p < end) {
-            long inBlock = p % blockSize;
-            long n = Math.min(end - p, blockSize - inBlock);
-            int e = entry(p / blockSize);
-            if (e != UNALLOCATED) {
-                action.apply(hostOffset(e, inBlock), n);
-            }
-            p += n;
-        }
+        BlockWalk.forEachMapped(pos, length, blockSize, this::hostBlock, file::discard);
     }
 
     /**

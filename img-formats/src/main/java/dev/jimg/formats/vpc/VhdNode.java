@@ -1,8 +1,8 @@
 package dev.jimg.formats.vpc;
 
 import dev.jimg.block.BlockNode;
-import dev.jimg.block.ImageException;
 import dev.jimg.block.NotSupportedException;
+import dev.jimg.block.spi.RequestChecks;
 import java.io.IOException;
 import java.util.Optional;
 
@@ -58,24 +58,14 @@ abstract class VhdNode implements BlockNode {
     }
 
     final void checkWritable() {
-        if (isReadOnly()) {
-            throw new ImageException(filename(), "Cannot write: the image is open read-only");
-        }
+        RequestChecks.checkWritable(filename(), isReadOnly());
     }
 
     final void checkRange(long pos, long length) {
-        if (pos < 0 || length < 0 || pos > size - length) {
-            throw new ImageException(filename(), "Request at offset " + pos + " of " + length
-                    + " bytes is beyond the end of the image (" + size + " bytes)");
-        }
+        RequestChecks.checkRange(filename(), pos, length, size);
     }
 
-    /** The length {@code blockStatus} may describe at {@code pos}: within the image, positive. */
     final long statusLength(long pos, long length) {
-        if (pos < 0 || length <= 0 || pos >= size) {
-            throw new IllegalArgumentException(filename() + ": block status of " + pos + "+" + length
-                    + " outside image of " + size + " bytes");
-        }
-        return Math.min(length, size - pos);
+        return RequestChecks.statusLength(filename(), pos, length, size);
     }
 }

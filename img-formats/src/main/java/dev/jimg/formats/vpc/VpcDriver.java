@@ -2,12 +2,9 @@ package dev.jimg.formats.vpc;
 
 import dev.jimg.block.BlockNode;
 import dev.jimg.block.ImageException;
-import dev.jimg.block.NotSupportedException;
 import dev.jimg.block.spi.CommonOptions;
 import dev.jimg.block.spi.CreateRequest;
 import dev.jimg.block.spi.FormatDriver;
-import dev.jimg.block.spi.MeasureRequest;
-import dev.jimg.block.spi.Measurement;
 import dev.jimg.block.spi.OpenContext;
 import dev.jimg.block.spi.OptionSpec;
 import dev.jimg.block.spi.ProbeInput;
@@ -15,6 +12,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 
 /**
  * VHD, the Virtual PC / Hyper-V format, under QEMU's name {@code vpc}: fixed disks (data then a
@@ -74,19 +72,16 @@ public final class VpcDriver implements FormatDriver {
     }
 
     private static VhdFooter.SizeRule sizeRule(OpenContext context) {
-        VhdFooter.SizeRule rule = VhdFooter.SizeRule.AUTO;
-        for (var e : context.options().driverOptions().entrySet()) {
-            if (!e.getKey().equals(OPT_FORCE_SIZE_CALC)) {
-                throw new ImageException(context.filename(), "Invalid parameter '" + e.getKey() + "'");
-            }
-            rule = switch (e.getValue()) {
-                case "chs" -> VhdFooter.SizeRule.CHS;
-                case "current_size" -> VhdFooter.SizeRule.CURRENT_SIZE;
-                default -> throw new ImageException(context.filename(),
-                        "Invalid size calculation mode: '" + e.getValue() + "'");
-            };
+        context.rejectUnknownOptions(Set.of(OPT_FORCE_SIZE_CALC));
+        String mode = context.options().driverOptions().get(OPT_FORCE_SIZE_CALC);
+        if (mode == null) {
+            return VhdFooter.SizeRule.AUTO;
         }
-        return rule;
+        return switch (mode) {
+            case "chs" -> VhdFooter.SizeRule.CHS;
+            case "current_size" -> VhdFooter.SizeRule.CURRENT_SIZE;
+            default -> throw new ImageException(context.filename(), "Invalid size calculation mode: '" + mode + "'");
+        };
     }
 
     @Override
@@ -102,12 +97,6 @@ public final class VpcDriver implements FormatDriver {
     @Override
     public void create(CreateRequest request) throws IOException {
         VhdCreator.create(request);
-    }
-
-    /** qemu-img 7.2 cannot measure vpc images either. */
-    @Override
-    public Measurement measure(MeasureRequest request) {
-        throw new NotSupportedException("Block driver '" + NAME + "' does not support size measurement");
     }
 
     /** Reads {@code length} bytes at {@code offset} of {@code file}. */

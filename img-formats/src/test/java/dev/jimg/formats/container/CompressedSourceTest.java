@@ -10,7 +10,9 @@ import dev.jimg.block.CorruptImageException;
 import dev.jimg.block.Extent;
 import dev.jimg.block.ImageException;
 import dev.jimg.block.testing.ExternalTool;
+import dev.jimg.block.util.Buffers;
 import dev.jimg.formats.Formats;
+import dev.jimg.formats.testing.Images;
 import dev.jimg.formats.vpc.TestImages;
 import java.io.IOException;
 import java.io.InputStream;
@@ -108,7 +110,7 @@ class CompressedSourceTest {
     @ValueSource(strings = {"GZIP", "XZ", "XZ_BLOCKS", "ZSTD"})
     void readsACompressedRawImageByteForByte(Kind kind) throws IOException {
         Path compressed = compress(raw, kind);
-        try (BlockNode node = TestImages.openReadOnly(compressed)) {
+        try (BlockNode node = Images.openReadOnly(compressed)) {
             assertEquals("raw", node.formatName());
             assertEquals(24L << 20, node.size());
             TestImages.assertSameContents(raw, node);
@@ -123,7 +125,7 @@ class CompressedSourceTest {
     @ValueSource(strings = {"GZIP", "XZ", "ZSTD"})
     void zeroRunsStayZeroInBlockStatus(Kind kind) throws IOException {
         Path compressed = compress(raw, kind);
-        try (BlockNode node = TestImages.openReadOnly(compressed)) {
+        try (BlockNode node = Images.openReadOnly(compressed)) {
             Extent hole = node.blockStatus(1 << 20, 1 << 20);
             assertTrue(hole.isZero() && !hole.isData(), hole.toString());
             Extent data = node.blockStatus(3 << 20, 1 << 20);
@@ -139,7 +141,7 @@ class CompressedSourceTest {
                 .assertSuccess();
         TestImages.qemuWrite(vhdx, "vhdx", "0x55 0 1M", "0x66 19M 4k");
         Path expected = TestImages.qemuToRaw(vhdx, "vhdx");
-        try (BlockNode node = TestImages.openReadOnly(compress(vhdx, kind))) {
+        try (BlockNode node = Images.openReadOnly(compress(vhdx, kind))) {
             assertEquals("vhdx", node.formatName());
             TestImages.assertSameContents(expected, node);
         }
@@ -156,7 +158,7 @@ class CompressedSourceTest {
         ExternalTool.qemuImg(dir, "convert", "-f", "raw", "-O", "qcow2", raw.toString(), qcow2.toString())
                 .assertSuccess();
         boolean qcow2Driver = Formats.registry().find("qcow2").isPresent();
-        try (BlockNode node = TestImages.openReadOnly(compress(qcow2, kind))) {
+        try (BlockNode node = Images.openReadOnly(compress(qcow2, kind))) {
             assertEquals(qcow2Driver ? "qcow2" : "raw", node.formatName());
             TestImages.assertSameContents(qcow2Driver ? raw : qcow2, node);
         }
@@ -173,7 +175,7 @@ class CompressedSourceTest {
             Files.copy(raw, t);
             t.closeArchiveEntry();
         }
-        try (BlockNode node = TestImages.openReadOnly(compress(tar, Kind.XZ))) {
+        try (BlockNode node = Images.openReadOnly(compress(tar, Kind.XZ))) {
             assertEquals("ova", node.formatName());
             TestImages.assertSameContents(raw, node);
         }
@@ -185,7 +187,7 @@ class CompressedSourceTest {
         byte[] all = Files.readAllBytes(gz);
         Files.write(gz, Arrays.copyOf(all, all.length / 2));
         CorruptImageException e = assertThrows(CorruptImageException.class, () -> {
-            try (BlockNode node = TestImages.openReadOnly(gz)) {
+            try (BlockNode node = Images.openReadOnly(gz)) {
                 node.read(0, ByteBuffer.allocate((int) node.size()));
             }
         });
@@ -214,7 +216,7 @@ class CompressedSourceTest {
         Path zst = dir.resolve("lie.zst");
         Files.write(zst, frame);
         assertThrows(ImageException.class, () -> {
-            try (BlockNode node = TestImages.openReadOnly(zst)) {
+            try (BlockNode node = Images.openReadOnly(zst)) {
                 node.read(0, ByteBuffer.allocate((int) node.size()));
             }
         });
@@ -228,14 +230,14 @@ class CompressedSourceTest {
             p = compress(p, Kind.GZIP);
         }
         Path deep = p;
-        ImageException e = assertThrows(ImageException.class, () -> TestImages.openReadOnly(deep));
+        ImageException e = assertThrows(ImageException.class, () -> Images.openReadOnly(deep));
         assertTrue(e.getMessage().contains("nested more than"), e.getMessage());
     }
 
     @Test
     void compressedImagesAreReadOnly() throws IOException {
         Path gz = compress(raw, Kind.GZIP);
-        ImageException e = assertThrows(ImageException.class, () -> TestImages.open(gz, null));
+        ImageException e = assertThrows(ImageException.class, () -> Images.open(gz, null));
         assertTrue(e.getMessage().contains("read-only"), e.getMessage());
     }
 
@@ -262,7 +264,7 @@ class CompressedSourceTest {
         public void read(long offset, ByteBuffer dst) {
             int n = (int) Math.max(0, Math.min(dst.remaining(), bytes.length - offset));
             dst.put(bytes, (int) offset, n);
-            fillZero(dst);
+            Buffers.fillZero(dst);
         }
 
         @Override

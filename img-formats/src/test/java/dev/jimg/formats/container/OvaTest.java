@@ -10,6 +10,7 @@ import dev.jimg.block.FormatSpecific;
 import dev.jimg.block.ImageException;
 import dev.jimg.block.OpenOptions;
 import dev.jimg.block.testing.ExternalTool;
+import dev.jimg.formats.testing.Images;
 import dev.jimg.formats.vpc.TestImages;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -92,7 +93,7 @@ class OvaTest {
     }
 
     private static BlockNode open(Path p, Map<String, String> driverOptions) throws IOException {
-        return TestImages.opener(w -> { }).open(p.toString(), null,
+        return Images.open(p, null,
                 OpenOptions.builder().readOnly(true).driverOptions(driverOptions).build());
     }
 
@@ -142,7 +143,7 @@ class OvaTest {
     @Test
     void archivesAreReadOnly() throws IOException {
         Path ova = appliance();
-        ImageException e = assertThrows(ImageException.class, () -> TestImages.open(ova, null));
+        ImageException e = assertThrows(ImageException.class, () -> Images.open(ova, null));
         assertTrue(e.getMessage().contains("read-only"), e.getMessage());
     }
 

@@ -16,6 +16,7 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -62,6 +63,40 @@ public final class Images {
         ByteBuffer buf = ByteBuffer.allocate((int) size);
         node.read(0, buf);
         return buf.array();
+    }
+
+    /** Writes {@code data} at {@code offset} to the image and to its model alike. */
+    public static void write(BlockNode node, byte[] model, long offset, byte[] data) throws IOException {
+        node.write(offset, ByteBuffer.wrap(data));
+        System.arraycopy(data, 0, model, (int) offset, data.length);
+    }
+
+    /** Writes {@code length} bytes of {@code value} at {@code offset} to the image and to its model alike. */
+    public static void fill(BlockNode node, byte[] model, long offset, int length, byte value) throws IOException {
+        byte[] data = new byte[length];
+        Arrays.fill(data, value);
+        write(node, model, offset, data);
+    }
+
+    /**
+     * qemu-img's verdict on an image jimg wrote: {@code check} finds nothing wrong, and
+     * {@code compare} finds the guest contents equal to {@code model} (written to
+     * {@code scratch} as a raw file for it).
+     */
+    public static void assertQemuAgrees(Path image, String format, byte[] model, Path scratch) throws IOException {
+        Path raw = scratch.resolve("model-" + System.nanoTime() + ".raw");
+        Files.write(raw, model);
+        try {
+            assertQemuAgrees(image, format, raw);
+        } finally {
+            Files.deleteIfExists(raw);
+        }
+    }
+
+    /** As {@link #assertQemuAgrees(Path, String, byte[], Path)}, against a raw file of the expected contents. */
+    public static void assertQemuAgrees(Path image, String format, Path raw) throws IOException {
+        run("qemu-img", "check", "-f", format, image.toString());
+        run("qemu-img", "compare", "-f", format, "-F", "raw", image.toString(), raw.toString());
     }
 
     /** Runs a command, failing with its output unless it exits with one of {@code okCodes} (0 if none). */

@@ -37,19 +37,19 @@ class VdiChainTest {
         Path base = vm.resolve("MyVM.vdi");
         Images.create("vdi", base, 4 * MiB, Map.of());
         try (BlockNode node = Images.open(base, "vdi")) {
-            VdiInteropTest.write(node, model, 0, 3 * MiB, (byte) 0x11);
+            Images.fill(node, model, 0, 3 * MiB, (byte) 0x11);
         }
         Path snap1 = snapshots.resolve("{0a1b2c3d-0000-4000-8000-000000000001}.vdi");
         Images.create("vdi", snap1, 4 * MiB, Map.of("backing_file", "../MyVM.vdi"));
         try (BlockNode node = Images.open(snap1, "vdi")) {
-            VdiInteropTest.write(node, model, MiB + 100, 1000, (byte) 0x22);
+            Images.fill(node, model, MiB + 100, 1000, (byte) 0x22);
             node.writeZeroes(2 * MiB, MiB, false);
             java.util.Arrays.fill(model, 2 * MiB, 3 * MiB, (byte) 0);
         }
         Path snap2 = snapshots.resolve("{0a1b2c3d-0000-4000-8000-000000000002}.vdi");
         Images.create("vdi", snap2, 4 * MiB, Map.of("backing_file", snap1.getFileName().toString()));
         try (BlockNode node = Images.open(snap2, "vdi")) {
-            VdiInteropTest.write(node, model, 3 * MiB + 5, 10, (byte) 0x33);
+            Images.fill(node, model, 3 * MiB + 5, 10, (byte) 0x33);
         }
         return new Path[] {base, snap1, snap2};
     }
@@ -122,7 +122,7 @@ class VdiChainTest {
         byte[] model = new byte[4 * MiB];
         Path[] vm = buildVm(model);
         try (BlockNode snap = Images.open(vm[2], "vdi")) {
-            VdiInteropTest.write(snap, model, 10, 1, (byte) 0x44);
+            Images.fill(snap, model, 10, 1, (byte) 0x44);
         }
         try (BlockNode snap = Images.open(vm[2], "vdi", OpenOptions.builder().readOnly(true).noBacking(true).build())) {
             ByteBuffer b = ByteBuffer.allocate(MiB);

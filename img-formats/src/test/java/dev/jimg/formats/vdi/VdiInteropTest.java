@@ -82,23 +82,20 @@ class VdiInteropTest {
 
     private void assertJimgImageAcceptedByQemu(Map<String, String> options) throws IOException {
         Path img = dir.resolve("j.vdi");
-        Path raw = dir.resolve("expected.raw");
         long size = 10 * MiB + 512;
         Images.create("vdi", img, size, options);
         byte[] expected = new byte[(int) size];
         try (BlockNode node = Images.open(img, "vdi")) {
-            write(node, expected, 0, 70_000, (byte) 0x11);
-            write(node, expected, 3 * MiB - 100, (int) (2 * MiB + 200), (byte) 0x22);
-            write(node, expected, size - 512, 512, (byte) 0x33);
+            Images.fill(node, expected, 0, 70_000, (byte) 0x11);
+            Images.fill(node, expected, 3 * MiB - 100, (int) (2 * MiB + 200), (byte) 0x22);
+            Images.fill(node, expected, size - 512, 512, (byte) 0x33);
             node.writeZeroes(3 * MiB, 4096, false);
             Arrays.fill(expected, (int) (3 * MiB), (int) (3 * MiB + 4096), (byte) 0);
             node.writeZeroes(4 * MiB, MiB, true);
             Arrays.fill(expected, (int) (4 * MiB), (int) (5 * MiB), (byte) 0);
             node.flush();
         }
-        Files.write(raw, expected);
-        Images.run("qemu-img", "check", "-f", "vdi", img.toString());
-        Images.run("qemu-img", "compare", "-f", "vdi", "-F", "raw", img.toString(), raw.toString());
+        Images.assertQemuAgrees(img, "vdi", expected, dir);
         try (BlockNode node = Images.openReadOnly(img)) {
             assertEquals(MapEntry.qemu(img, "vdi"), MapEntry.jimg(node));
         }
@@ -106,13 +103,6 @@ class VdiInteropTest {
         assertEquals(0x190, ByteBuffer.wrap(header).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(0x48),
                 "VirtualBox's v1.1 header size");
         assertEquals(0x200, ByteBuffer.wrap(header).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(0x154));
-    }
-
-    static void write(BlockNode node, byte[] model, long offset, int length, byte value) throws IOException {
-        byte[] data = new byte[length];
-        Arrays.fill(data, value);
-        node.write(offset, ByteBuffer.wrap(data));
-        System.arraycopy(data, 0, model, (int) offset, length);
     }
 
     @Test

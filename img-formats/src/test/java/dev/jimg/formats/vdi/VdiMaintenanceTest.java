@@ -33,11 +33,11 @@ class VdiMaintenanceTest {
         Images.create("vdi", img, model.length, Map.of());
         try (BlockNode node = Images.open(img, "vdi")) {
             for (int b = 0; b < 8; b++) {
-                VdiInteropTest.write(node, model, (long) b * MiB, 4096, (byte) (b + 1));
+                Images.fill(node, model, (long) b * MiB, 4096, (byte) (b + 1));
             }
             // Blocks 1, 4 and 5 now hold only zeroes, still allocated.
             for (int b : new int[] {1, 4, 5}) {
-                VdiInteropTest.write(node, model, (long) b * MiB, 4096, (byte) 0);
+                Images.fill(node, model, (long) b * MiB, 4096, (byte) 0);
             }
         }
         long before = Files.size(img);
@@ -57,7 +57,7 @@ class VdiMaintenanceTest {
         Images.create("vdi", img, model.length, Map.of());
         try (BlockNode node = Images.open(img, "vdi")) {
             for (int b = 0; b < 4; b++) {
-                VdiInteropTest.write(node, model, (long) b * MiB, MiB, (byte) (b + 1));
+                Images.fill(node, model, (long) b * MiB, MiB, (byte) (b + 1));
             }
             node.discard(MiB, MiB);
             Arrays.fill(model, MiB, 2 * MiB, (byte) 0);
@@ -74,11 +74,11 @@ class VdiMaintenanceTest {
         Images.create("vdi", img, model.length, Map.of());
         try (BlockNode node = Images.open(img, "vdi")) {
             for (int b = 0; b < 128; b += 9) {
-                VdiInteropTest.write(node, model, (long) b * MiB + 7, 1000, (byte) (b + 1));
+                Images.fill(node, model, (long) b * MiB + 7, 1000, (byte) (b + 1));
             }
             node.resize(140L * MiB);
             byte[] grown = Arrays.copyOf(model, 140 * MiB);
-            VdiInteropTest.write(node, grown, 139L * MiB, 512, (byte) 0x77);
+            Images.fill(node, grown, 139L * MiB, 512, (byte) 0x77);
             assertArrayEquals(grown, Images.readAll(node));
             model = grown;
         }
@@ -92,7 +92,7 @@ class VdiMaintenanceTest {
         Images.create("vdi", img, model.length, Map.of());
         try (BlockNode node = Images.open(img, "vdi")) {
             for (int b = 5; b >= 0; b--) {
-                VdiInteropTest.write(node, model, (long) b * MiB, 100, (byte) (b + 1));
+                Images.fill(node, model, (long) b * MiB, 100, (byte) (b + 1));
             }
             node.resize(3L * MiB);
             assertEquals(3L * MiB, node.size());
@@ -108,7 +108,7 @@ class VdiMaintenanceTest {
         byte[] model = new byte[2 * MiB];
         Images.create("vdi", img, model.length, Map.of("static", "on"));
         try (BlockNode node = Images.open(img, "vdi")) {
-            VdiInteropTest.write(node, model, 0, 10, (byte) 1);
+            Images.fill(node, model, 0, 10, (byte) 1);
             node.resize(5L * MiB);
         }
         assertAcceptedByQemu(img, Arrays.copyOf(model, 5 * MiB));
@@ -117,10 +117,7 @@ class VdiMaintenanceTest {
     }
 
     private void assertAcceptedByQemu(Path img, byte[] model) throws IOException {
-        Path raw = dir.resolve("model.raw");
-        Files.write(raw, model);
-        Images.run("qemu-img", "check", "-f", "vdi", img.toString());
-        Images.run("qemu-img", "compare", "-f", "vdi", "-F", "raw", img.toString(), raw.toString());
+        Images.assertQemuAgrees(img, "vdi", model, dir);
         try (BlockNode node = Images.openReadOnly(img)) {
             ByteBuffer b = ByteBuffer.allocate(model.length);
             node.read(0, b);

@@ -4,26 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import dev.jimg.block.BlockNode;
 import dev.jimg.formats.testing.Images;
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.file.Files;
+import dev.jimg.formats.testing.ModelWorkload;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Seeded random writes, zero writes and discards against an in-memory model, then qemu-img check
- * and compare; and the same from many threads on disjoint blocks.
+ * and compare; and the same from many threads on disjoint ranges, zeroing some with unmap so that
+ * blocks are freed (and the last block moved into the hole) while others are allocated.
  */
 @Tag("interop")
 class VdiWorkloadTest {
@@ -39,35 +32,11 @@ class VdiWorkloadTest {
         Path img = dir.resolve("w.vdi");
         Images.create("vdi", img, SIZE, Map.of("static", isStatic));
         byte[] model = new byte[SIZE];
-        Random rnd = new Random(4242);
         try (BlockNode node = Images.open(img, "vdi")) {
-            for (int i = 0; i < 300; i++) {
-                int op = rnd.nextInt(10);
-                int off = rnd.nextInt(SIZE);
-                int len = 1 + rnd.nextInt(Math.min(SIZE - off, op < 2 ? 3 * MiB : 200_000));
-                if (op < 6) {
-                    byte[] data = new byte[len];
-                    rnd.nextBytes(data);
-                    node.write(off, ByteBuffer.wrap(data));
-                    System.arraycopy(data, 0, model, off, len);
-                } else if (op < 8) {
-                    node.writeZeroes(off, len, rnd.nextBoolean());
-                    Arrays.fill(model, off, off + len, (byte) 0);
-                } else {
-                    // A discard leaves the contents unspecified: zero the model where the image
-                    // says the range reads as zero now, keep it elsewhere.
-                    node.discard(off, len);
-                    byte[] now = new byte[len];
-                    node.read(off, ByteBuffer.wrap(now));
-                    System.arraycopy(now, 0, model, off, len);
-                }
-            }
+            ModelWorkload.randomOps(node, 0, model, new Random(4242), 300, 200_000, 3 * MiB);
             assertArrayEquals(model, Images.readAll(node));
         }
-        Path raw = dir.resolve("model.raw");
-        Files.write(raw, model);
-        Images.run("qemu-img", "check", "-f", "vdi", img.toString());
-        Images.run("qemu-img", "compare", "-f", "vdi", "-F", "raw", img.toString(), raw.toString());
+        Images.assertQemuAgrees(img, "vdi", model, dir);
     }
 
     @ParameterizedTest
@@ -76,44 +45,10 @@ class VdiWorkloadTest {
         Path img = dir.resolve("c.vdi");
         Images.create("vdi", img, SIZE, Map.of());
         byte[] model = new byte[SIZE];
-        int threads = 8;
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
         try (BlockNode node = Images.open(img, "vdi")) {
-            List<Future<?>> done = new ArrayList<>();
-            int slice = SIZE / threads / 4096 * 4096;
-            for (int t = 0; t < threads; t++) {
-                int base = t * slice;
-                Random rnd = new Random(seed * 100L + t);
-                done.add(pool.submit(() -> {
-                    for (int i = 0; i < 40; i++) {
-                        // Straddle slice edges so that threads share blocks but never bytes.
-                        int off = base + rnd.nextInt(slice - 70_000);
-                        byte[] data = new byte[1 + rnd.nextInt(70_000)];
-                        rnd.nextBytes(data);
-                        node.write(off, ByteBuffer.wrap(data));
-                        synchronized (model) {
-                            System.arraycopy(data, 0, model, off, data.length);
-                        }
-                        if (i % 10 == 9) {
-                            node.writeZeroes(off, data.length, true);
-                            synchronized (model) {
-                                Arrays.fill(model, off, off + data.length, (byte) 0);
-                            }
-                        }
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> f : done) {
-                f.get();
-            }
+            ModelWorkload.disjointWriters(node, model, 8, 40, 70_000, seed, 10);
             assertArrayEquals(model, Images.readAll(node));
-        } finally {
-            pool.shutdown();
         }
-        Path raw = dir.resolve("model.raw");
-        Files.write(raw, model);
-        Images.run("qemu-img", "check", "-f", "vdi", img.toString());
-        Images.run("qemu-img", "compare", "-f", "vdi", "-F", "raw", img.toString(), raw.toString());
+        Images.assertQemuAgrees(img, "vdi", model, dir);
     }
 }

@@ -7,8 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jimg.block.BlockNode;
 import dev.jimg.block.ImageException;
 import dev.jimg.block.OpenOptions;
-import dev.jimg.block.spi.CreateRequest;
-import dev.jimg.block.spi.ImageOptions;
+import dev.jimg.formats.testing.Images;
 import dev.jimg.formats.vpc.TestImages;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -34,10 +33,8 @@ class VhdxHostileInputTest {
     @BeforeEach
     void createImageWithTwoBlocks() throws IOException {
         image = dir.resolve("h.vhdx");
-        VhdxDriver driver = new VhdxDriver();
-        driver.create(new CreateRequest(image, image.toString(), 64L << 20,
-                ImageOptions.of(driver.createOptions(), Map.of("block_size", "1M")), null));
-        try (BlockNode node = TestImages.open(image, "vhdx")) {
+        Images.create("vhdx", image, 64L << 20, Map.of("block_size", "1M"));
+        try (BlockNode node = Images.open(image, "vhdx")) {
             node.write(0, ByteBuffer.wrap(TestImages.filled(4096, 1)));
             node.write(1 << 20, ByteBuffer.wrap(TestImages.filled(4096, 2)));
         }
@@ -45,7 +42,7 @@ class VhdxHostileInputTest {
 
     private String openError() {
         return assertThrows(ImageException.class, () -> {
-            try (BlockNode n = TestImages.opener(w -> { }).open(image.toString(), "vhdx",
+            try (BlockNode n = Images.open(image, "vhdx",
                     OpenOptions.readOnlyDefaults())) {
                 n.size();
             }
@@ -97,7 +94,7 @@ class VhdxHostileInputTest {
     @Test
     void oneDamagedHeaderIsSurvived() throws IOException {
         put(VhdxHeader.HEADER1_OFFSET + 100, new byte[] {1});
-        try (BlockNode node = TestImages.openReadOnly(image)) {
+        try (BlockNode node = Images.openReadOnly(image)) {
             assertEquals(64L << 20, node.size());
         }
     }
@@ -105,7 +102,7 @@ class VhdxHostileInputTest {
     @Test
     void damagedRegionTablesAreRefused() throws IOException {
         put(RegionTable.OFFSET + 40, new byte[] {7});
-        try (BlockNode node = TestImages.openReadOnly(image)) {
+        try (BlockNode node = Images.openReadOnly(image)) {
             assertEquals(64L << 20, node.size(), "the copy is used");
         }
         put(RegionTable.COPY_OFFSET + 40, new byte[] {7});

@@ -9,9 +9,9 @@ import dev.jimg.block.BlockNode;
 import dev.jimg.block.CheckResult;
 import dev.jimg.block.Checkable;
 import dev.jimg.block.Extent;
-import dev.jimg.block.spi.CreateRequest;
 import dev.jimg.block.spi.ImageOptions;
 import dev.jimg.block.testing.ExternalTool;
+import dev.jimg.formats.testing.Images;
 import dev.jimg.formats.vpc.TestImages;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -19,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -50,7 +49,7 @@ class VhdxInteropTest {
                 + blockSize + ",block_state_zero=" + zero, image.toString(), "72M").assertSuccess();
         TestImages.qemuWrite(image, "vhdx", PATTERNS);
         Path raw = TestImages.qemuToRaw(image, "vhdx");
-        try (BlockNode node = TestImages.openReadOnly(image)) {
+        try (BlockNode node = Images.openReadOnly(image)) {
             assertEquals("vhdx", node.formatName());
             assertEquals(72L << 20, node.size());
             assertEquals(Integer.parseInt(blockSize.replace("M", "")) << 20, node.clusterSize().orElseThrow());
@@ -71,14 +70,14 @@ class VhdxInteropTest {
         Path image = create("w.vhdx", size, Map.of("subformat", subformat, "block_size", blockSize,
                 "block_state_zero", zero, "log_size", logSize));
         byte[] expected = new byte[(int) size];
-        try (BlockNode node = TestImages.open(image, "vhdx")) {
-            write(node, expected, 0, filled(65536, 0x11));
-            write(node, expected, (1 << 20) - 100, filled(300, 0x22));
+        try (BlockNode node = Images.open(image, "vhdx")) {
+            Images.write(node, expected, 0, filled(65536, 0x11));
+            Images.write(node, expected, (1 << 20) - 100, filled(300, 0x22));
             node.flush();
             for (int i = 0; i < mib; i += 7) {
-                write(node, expected, ((long) i << 20) + 4096, filled(512, i & 0xFF));
+                Images.write(node, expected, ((long) i << 20) + 4096, filled(512, i & 0xFF));
             }
-            write(node, expected, size - 4096, filled(4096, 0x77));
+            Images.write(node, expected, size - 4096, filled(4096, 0x77));
             node.writeZeroes(0, 4096, true);
             Arrays.fill(expected, 0, 4096, (byte) 0);
         }
@@ -88,7 +87,7 @@ class VhdxInteropTest {
         assertEquals(0, check.exitCode(), check.stdout() + check.stderr());
         ExternalTool.qemuImg(dir, "compare", "-f", "vhdx", "-F", "raw", image.toString(), raw.toString())
                 .assertSuccess();
-        try (BlockNode node = TestImages.openReadOnly(image)) {
+        try (BlockNode node = Images.openReadOnly(image)) {
             assertSameContents(raw, node);
         }
     }
@@ -137,7 +136,7 @@ class VhdxInteropTest {
     @Test
     void blockStatusIsPreciseWhereQemuSaysAllData() throws IOException {
         Path image = create("m.vhdx", 64L << 20, Map.of("block_size", "1M"));
-        try (BlockNode node = TestImages.open(image, "vhdx")) {
+        try (BlockNode node = Images.open(image, "vhdx")) {
             node.write(3L << 20, ByteBuffer.wrap(filled(4096, 1)));
             node.write(4L << 20, ByteBuffer.wrap(filled(4096, 1)));
             assertEquals(Extent.zero(0, 3L << 20), node.blockStatus(0, node.size()));
@@ -153,7 +152,7 @@ class VhdxInteropTest {
         int writers = 8;
         ExecutorService pool = Executors.newFixedThreadPool(writers);
         byte[] expected = new byte[(int) size];
-        try (BlockNode node = TestImages.open(image, "vhdx")) {
+        try (BlockNode node = Images.open(image, "vhdx")) {
             List<Future<?>> done = new ArrayList<>();
             for (int t = 0; t < writers; t++) {
                 int id = t;
@@ -188,13 +187,7 @@ class VhdxInteropTest {
 
     private Path create(String name, long size, Map<String, String> options) throws IOException {
         Path p = dir.resolve(name);
-        driver.create(new CreateRequest(p, p.toString(), size, ImageOptions.of(driver.createOptions(),
-                new LinkedHashMap<>(options)), null));
+        Images.create("vhdx", p, size, options);
         return p;
-    }
-
-    private static void write(BlockNode node, byte[] shadow, long at, byte[] data) throws IOException {
-        node.write(at, ByteBuffer.wrap(data));
-        System.arraycopy(data, 0, shadow, (int) at, data.length);
     }
 }

@@ -11,9 +11,8 @@ import dev.jimg.block.CorruptImageException;
 import dev.jimg.block.ImageException;
 import dev.jimg.block.OpenOptions;
 import dev.jimg.block.file.FileNode;
-import dev.jimg.block.spi.CreateRequest;
-import dev.jimg.block.spi.ImageOptions;
 import dev.jimg.block.testing.ExternalTool;
+import dev.jimg.formats.testing.Images;
 import dev.jimg.formats.vpc.TestImages;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -47,9 +46,7 @@ class VhdxLogTest {
     @BeforeEach
     void createImageWithBlockWrittenButOnlyLogged() throws IOException {
         image = dir.resolve("crash.vhdx");
-        VhdxDriver driver = new VhdxDriver();
-        driver.create(new CreateRequest(image, image.toString(), 64L << 20,
-                ImageOptions.of(driver.createOptions(), Map.of("block_size", "1M")), null));
+        Images.create("vhdx", image, 64L << 20, Map.of("block_size", "1M"));
         blockOffset = Files.size(image);
         try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
             f.seek(blockOffset);
@@ -76,8 +73,8 @@ class VhdxLogTest {
 
     @Test
     void jimgReplaysItsOwnLogOnAWritableOpen() throws IOException {
-        assertThrows(ImageException.class, () -> TestImages.openReadOnly(image));
-        try (BlockNode node = TestImages.open(image, "vhdx")) {
+        assertThrows(ImageException.class, () -> Images.openReadOnly(image));
+        try (BlockNode node = Images.open(image, "vhdx")) {
             assertEquals(1, node.capability(Checkable.class).orElseThrow()
                     .check(Checkable.Repair.ALL, m -> { }).corruptionsFixed());
             ByteBuffer back = ByteBuffer.allocate(1 << 20);
@@ -95,7 +92,7 @@ class VhdxLogTest {
             f.seek(LOG_OFFSET + 4096 + 100);
             f.write(0xEE);
         }
-        try (BlockNode node = TestImages.openReadOnly(image)) {
+        try (BlockNode node = Images.openReadOnly(image)) {
             ByteBuffer back = ByteBuffer.allocate(4096);
             node.read((long) BLOCK << 20, back);
             assertArrayEquals(new byte[4096], back.array(), "the unapplied change stays invisible");
@@ -106,7 +103,7 @@ class VhdxLogTest {
     @Test
     void anEntryExpectingALargerFileMeansTruncation() throws IOException {
         patchEntry(48, Files.size(image) + (1L << 30));
-        CorruptImageException e = assertThrows(CorruptImageException.class, () -> TestImages.open(image, "vhdx"));
+        CorruptImageException e = assertThrows(CorruptImageException.class, () -> Images.open(image, "vhdx"));
         assertTrue(e.getMessage().contains("the image has been truncated"), e.getMessage());
     }
 
@@ -121,7 +118,7 @@ class VhdxLogTest {
             f.seek(LOG_OFFSET);
             f.write(entry);
         }
-        CorruptImageException e = assertThrows(CorruptImageException.class, () -> TestImages.open(image, "vhdx"));
+        CorruptImageException e = assertThrows(CorruptImageException.class, () -> Images.open(image, "vhdx"));
         assertTrue(e.getMessage().contains("beyond the file's end"), e.getMessage());
     }
 

@@ -10,6 +10,7 @@ import dev.jimg.block.CheckResult;
 import dev.jimg.block.Checkable;
 import dev.jimg.block.ImageException;
 import dev.jimg.block.testing.ExternalTool;
+import dev.jimg.formats.testing.Images;
 import dev.jimg.formats.vpc.TestImages;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,7 +32,7 @@ class VhdxSampleImagesTest {
     void hyperVDynamicImageOpensChecksCleanAndReadsAsQemuReadsIt() throws IOException {
         Path image = TestImages.unpackSample("vhdx/iotest-dynamic-1G.vhdx.bz2", dir);
         Path raw = TestImages.qemuToRaw(image, "vhdx");
-        try (BlockNode node = TestImages.openReadOnly(image)) {
+        try (BlockNode node = Images.openReadOnly(image)) {
             assertEquals("vhdx", node.formatName());
             assertEquals(1L << 30, node.size());
             assertEquals(32 << 20, node.clusterSize().orElseThrow());
@@ -44,7 +45,7 @@ class VhdxSampleImagesTest {
     void disk2vhdImageWithIdenticalHeadersOpensAndReadsAsQemuReadsIt() throws IOException {
         Path image = TestImages.unpackSample("vhdx/test-disk2vhd.vhdx.bz2", dir);
         Path raw = TestImages.qemuToRaw(image, "vhdx");
-        try (BlockNode node = TestImages.openReadOnly(image)) {
+        try (BlockNode node = Images.openReadOnly(image)) {
             assertEquals(256L << 20, node.size());
             assertEquals(2 << 20, node.clusterSize().orElseThrow());
             assertTrue(check(node).isClean());
@@ -58,18 +59,18 @@ class VhdxSampleImagesTest {
         Path theirs = dir.resolve("theirs.vhdx");
         Files.copy(ours, theirs);
 
-        ImageException e = assertThrows(ImageException.class, () -> TestImages.openReadOnly(ours));
+        ImageException e = assertThrows(ImageException.class, () -> Images.openReadOnly(ours));
         assertEquals("VHDX image file '" + ours + "' opened read-only, but contains a log that needs to be replayed\n"
                 + "To replay the log, run:\njimg check -r all '" + ours + "'", e.getMessage());
 
-        try (BlockNode node = TestImages.open(ours, null)) {
+        try (BlockNode node = Images.open(ours, null)) {
             CheckResult result = check(node);
             assertEquals(1, result.corruptionsFixed(), "replaying the log is one corruption fixed, as in qemu-img");
             assertEquals(0, result.corruptions());
         }
         ExternalTool.qemuImg(dir, "check", "-r", "all", theirs.toString()).assertSuccess();
 
-        try (BlockNode node = TestImages.openReadOnly(ours)) {
+        try (BlockNode node = Images.openReadOnly(ours)) {
             assertEquals(10L << 30, node.size());
             assertEquals(1 << 20, node.clusterSize().orElseThrow());
             assertEquals(0, check(node).corruptionsFixed(), "nothing left to replay");

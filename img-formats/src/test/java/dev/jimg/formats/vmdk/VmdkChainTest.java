@@ -9,7 +9,6 @@ import dev.jimg.block.FormatSpecific;
 import dev.jimg.formats.testing.Images;
 import dev.jimg.formats.testing.MapEntry;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
@@ -31,20 +30,17 @@ class VmdkChainTest {
         byte[] model = new byte[4 * MiB];
         Images.create("vmdk", base, model.length, Map.of());
         try (BlockNode node = Images.open(base, "vmdk")) {
-            VmdkInteropTest.write(node, model, 0, 3 * MiB, (byte) 0x11);
+            Images.fill(node, model, 0, 3 * MiB, (byte) 0x11);
         }
         Path child = dir.resolve("child.vmdk");
         Images.create("vmdk", child, model.length, Map.of("backing_file", "base.vmdk"));
         try (BlockNode node = Images.open(child, "vmdk")) {
             // Partial grain writes copy the rest of the grain from the parent.
-            VmdkInteropTest.write(node, model, MiB + 100, 1000, (byte) 0x22);
+            Images.fill(node, model, MiB + 100, 1000, (byte) 0x22);
             node.writeZeroes(2 * MiB, 4096, false);
             Arrays.fill(model, 2 * MiB, 2 * MiB + 4096, (byte) 0);
         }
-        Path raw = dir.resolve("model.raw");
-        Files.write(raw, model);
-        Images.run("qemu-img", "check", child.toString());
-        Images.run("qemu-img", "compare", "-f", "vmdk", "-F", "raw", child.toString(), raw.toString());
+        Images.assertQemuAgrees(child, "vmdk", model, dir);
         try (BlockNode node = Images.openReadOnly(child)) {
             assertArrayEquals(model, Images.readAll(node));
             assertEquals("base.vmdk", node.backingReference().orElseThrow().name());

@@ -112,20 +112,20 @@ class VmdkInteropTest {
         Images.create("vmdk", img, size, o);
         byte[] model = new byte[size];
         try (BlockNode node = Images.open(img, "vmdk")) {
-            write(node, model, 0, 70_000, (byte) 0x11);
+            Images.fill(node, model, 0, 70_000, (byte) 0x11);
             if (parts[0].equals("streamOptimized")) {
                 // A stream is written front to back: zeroes only inside the grain being filled.
                 node.writeZeroes(66_000, 2_000, true);
                 Arrays.fill(model, 66_000, 68_000, (byte) 0);
-                write(node, model, MiB - 100, 2 * MiB, (byte) 0x22);
+                Images.fill(node, model, MiB - 100, 2 * MiB, (byte) 0x22);
             } else {
-                write(node, model, MiB - 100, 2 * MiB, (byte) 0x22);
+                Images.fill(node, model, MiB - 100, 2 * MiB, (byte) 0x22);
                 node.writeZeroes(MiB, 64 * 1024, true);
                 Arrays.fill(model, MiB, MiB + 64 * 1024, (byte) 0);
             }
-            write(node, model, size - 512, 512, (byte) 0x33);
+            Images.fill(node, model, size - 512, 512, (byte) 0x33);
         }
-        assertAcceptedByQemu(img, model);
+        Images.assertQemuAgrees(img, "vmdk", model, dir);
         try (BlockNode node = Images.openReadOnly(img)) {
             assertArrayEquals(model, Images.readAll(node));
             assertEquals(MapEntry.qemu(img, "vmdk"), MapEntry.jimg(node));
@@ -174,20 +174,6 @@ class VmdkInteropTest {
         assertArrayEquals(Arrays.copyOf(b, 512), Arrays.copyOf(a, 512), "identical sparse header");
         assertArrayEquals(Arrays.copyOfRange(b, 21 * 512, b.length), Arrays.copyOfRange(a, 21 * 512, a.length),
                 "identical grain directories and tables");
-    }
-
-    static void write(BlockNode node, byte[] model, long offset, int length, byte value) throws IOException {
-        byte[] data = new byte[length];
-        Arrays.fill(data, value);
-        node.write(offset, ByteBuffer.wrap(data));
-        System.arraycopy(data, 0, model, (int) offset, length);
-    }
-
-    void assertAcceptedByQemu(Path img, byte[] model) throws IOException {
-        Path raw = dir.resolve("model.raw");
-        Files.write(raw, model);
-        Images.run("qemu-img", "check", "-f", "vmdk", img.toString());
-        Images.run("qemu-img", "compare", "-f", "vmdk", "-F", "raw", img.toString(), raw.toString());
     }
 
     /** The {@code data} object of qemu-img info's {@code format-specific}, whitespace removed. */

@@ -111,8 +111,7 @@ class VmdkStreamTest {
         writeStreamInParallel(b, raw);
         Path src = dir.resolve("src.raw");
         Files.write(src, raw);
-        Images.run("qemu-img", "check", a.toString());
-        Images.run("qemu-img", "compare", "-f", "vmdk", "-F", "raw", a.toString(), src.toString());
+        Images.assertQemuAgrees(a, "vmdk", src);
         byte[] fa = Files.readAllBytes(a);
         byte[] fb = Files.readAllBytes(b);
         int afterDescriptor = 21 * 512;

@@ -4,20 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import dev.jimg.block.BlockNode;
 import dev.jimg.formats.testing.Images;
+import dev.jimg.formats.testing.ModelWorkload;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,28 +49,8 @@ class VmdkWorkloadTest {
         Path img = dir.resolve("w.vmdk");
         Images.create("vmdk", img, size, o);
         byte[] model = new byte[WINDOW];
-        Random rnd = new Random(options.hashCode());
         try (BlockNode node = Images.open(img, "vmdk")) {
-            for (int i = 0; i < 250; i++) {
-                int off = rnd.nextInt(WINDOW - 1);
-                int len = 1 + rnd.nextInt(Math.min(WINDOW - off, rnd.nextInt(8) == 0 ? 2 * MiB : 150_000));
-                int op = rnd.nextInt(8);
-                if (op < 5) {
-                    byte[] data = new byte[len];
-                    rnd.nextBytes(data);
-                    node.write(windowStart + off, ByteBuffer.wrap(data));
-                    System.arraycopy(data, 0, model, off, len);
-                } else if (op < 7) {
-                    node.writeZeroes(windowStart + off, len, rnd.nextBoolean());
-                    Arrays.fill(model, off, off + len, (byte) 0);
-                } else {
-                    // Contents after a discard are unspecified: take what the image reads now.
-                    node.discard(windowStart + off, len);
-                    ByteBuffer now = ByteBuffer.allocate(len);
-                    node.read(windowStart + off, now);
-                    System.arraycopy(now.array(), 0, model, off, len);
-                }
-            }
+            ModelWorkload.randomOps(node, windowStart, model, new Random(options.hashCode()), 250, 150_000, 2 * MiB);
             ByteBuffer all = ByteBuffer.allocate(WINDOW);
             node.read(windowStart, all);
             assertArrayEquals(model, all.array());
@@ -88,48 +63,18 @@ class VmdkWorkloadTest {
                 ch.write(ByteBuffer.allocate(1), size - 1);
             }
         }
-        Images.run("qemu-img", "check", "-f", "vmdk", img.toString());
-        Images.run("qemu-img", "compare", "-f", "vmdk", "-F", "raw", img.toString(), raw.toString());
+        Images.assertQemuAgrees(img, "vmdk", raw);
     }
 
     @Test
     void concurrentWritersOfOneSparseImageAllLand() throws Exception {
         Path img = dir.resolve("c.vmdk");
-        int size = 32 * MiB;
-        Images.create("vmdk", img, size, Map.of());
-        byte[] model = new byte[size];
-        int threads = 8;
-        int slice = size / threads;
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        byte[] model = new byte[32 * MiB];
+        Images.create("vmdk", img, model.length, Map.of());
         try (BlockNode node = Images.open(img, "vmdk")) {
-            List<Future<?>> done = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                int base = t * slice;
-                Random rnd = new Random(t);
-                done.add(pool.submit(() -> {
-                    for (int i = 0; i < 60; i++) {
-                        // Unaligned pieces: neighbouring threads share grains but never bytes.
-                        int off = base + rnd.nextInt(slice - 100_000);
-                        byte[] data = new byte[1 + rnd.nextInt(100_000)];
-                        rnd.nextBytes(data);
-                        node.write(off, ByteBuffer.wrap(data));
-                        synchronized (model) {
-                            System.arraycopy(data, 0, model, off, data.length);
-                        }
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> f : done) {
-                f.get();
-            }
+            ModelWorkload.disjointWriters(node, model, 8, 60, 100_000, 0, 0);
             assertArrayEquals(model, Images.readAll(node));
-        } finally {
-            pool.shutdown();
         }
-        Path raw = dir.resolve("model.raw");
-        java.nio.file.Files.write(raw, model);
-        Images.run("qemu-img", "check", img.toString());
-        Images.run("qemu-img", "compare", "-f", "vmdk", "-F", "raw", img.toString(), raw.toString());
+        Images.assertQemuAgrees(img, "vmdk", model, dir);
     }
 }

@@ -3,10 +3,7 @@ package dev.jimg.formats.vpc;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.jimg.block.BlockNode;
-import dev.jimg.block.ImageOpener;
-import dev.jimg.block.OpenOptions;
 import dev.jimg.block.testing.ExternalTool;
-import dev.jimg.formats.Formats;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -16,30 +13,17 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
 
 /**
- * What the VHD, VHDX and container tests share: opening with the full registry, comparing a node
- * with the raw bytes qemu-img produced, writing patterns with qemu-io, and the sample images.
+ * What the VHD, VHDX and container tests share besides {@link dev.jimg.formats.testing.Images}:
+ * comparing a node with the raw bytes qemu-img produced, writing patterns with qemu-io, and the
+ * sample images.
  */
 public final class TestImages {
     private static final int COMPARE_CHUNK = 1 << 20;
 
     private TestImages() {
-    }
-
-    /** An opener over every driver jimg ships; warnings go to {@code warnings}. */
-    public static ImageOpener opener(Consumer<String> warnings) {
-        return new ImageOpener(Formats.registry(), warnings);
-    }
-
-    public static BlockNode openReadOnly(Path image) throws IOException {
-        return opener(w -> { }).open(image.toString(), null, OpenOptions.readOnlyDefaults());
-    }
-
-    public static BlockNode open(Path image, String format) throws IOException {
-        return opener(w -> { }).open(image.toString(), format, OpenOptions.defaults());
     }
 
     /** {@code qemu-io -f format -c 'write -P pattern offset length' …} for each write. */

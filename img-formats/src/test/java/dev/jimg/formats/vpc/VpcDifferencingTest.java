@@ -11,8 +11,7 @@ import dev.jimg.block.Extent;
 import dev.jimg.block.ImageException;
 import dev.jimg.block.NotSupportedException;
 import dev.jimg.block.OpenOptions;
-import dev.jimg.block.spi.CreateRequest;
-import dev.jimg.block.spi.ImageOptions;
+import dev.jimg.formats.testing.Images;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -34,16 +33,15 @@ class VpcDifferencingTest {
     @TempDir
     Path dir;
 
-    private final VpcDriver driver = new VpcDriver();
 
     @Test
     void readsAbsentBlocksAndClearSectorsFromTheParent() throws IOException {
         Path parent = create("parent.vhd");
-        try (BlockNode p = TestImages.open(parent, "vpc")) {
+        try (BlockNode p = Images.open(parent, "vpc")) {
             p.write(0, ByteBuffer.wrap(TestImages.filled((int) p.size(), 0xAA)));
         }
         Path child = makeChild("child.vhd", ".\\parent.vhd");
-        try (BlockNode c = TestImages.openReadOnly(child)) {
+        try (BlockNode c = Images.openReadOnly(child)) {
             assertEquals("parent.vhd", c.backingReference().orElseThrow().name());
             byte[] all = new byte[(int) c.size()];
             c.read(0, ByteBuffer.wrap(all));
@@ -64,23 +62,23 @@ class VpcDifferencingTest {
     void differencingDisksOpenOnlyReadOnly() throws IOException {
         create("parent.vhd");
         Path child = makeChild("child.vhd", ".\\parent.vhd");
-        assertThrows(NotSupportedException.class, () -> TestImages.open(child, "vpc"));
+        assertThrows(NotSupportedException.class, () -> Images.open(child, "vpc"));
     }
 
     @Test
     void parentOutsideTheImageDirectoryIsRefused() throws IOException {
         Path child = makeChild("child.vhd", "..\\secret.vhd");
-        ImageException e = assertThrows(ImageException.class, () -> TestImages.openReadOnly(child));
+        ImageException e = assertThrows(ImageException.class, () -> Images.openReadOnly(child));
         assertTrue(e.getMessage().contains("outside the image's directory"), e.getMessage());
         OpenOptions noBacking = OpenOptions.builder().readOnly(true).noBacking(true).build();
-        try (BlockNode c = TestImages.opener(w -> { }).open(child.toString(), null, noBacking)) {
+        try (BlockNode c = Images.open(child, null, noBacking)) {
             assertEquals("../secret.vhd", c.backingReference().orElseThrow().name(), "info still names it");
         }
     }
 
     private Path create(String name) throws IOException {
         Path p = dir.resolve(name);
-        driver.create(new CreateRequest(p, p.toString(), SIZE, ImageOptions.of(driver.createOptions(), Map.of()), null));
+        Images.create("vpc", p, SIZE, Map.of());
         return p;
     }
 
@@ -91,7 +89,7 @@ class VpcDifferencingTest {
      */
     private Path makeChild(String name, String locator) throws IOException {
         Path child = create(name);
-        try (BlockNode c = TestImages.open(child, "vpc")) {
+        try (BlockNode c = Images.open(child, "vpc")) {
             c.write(0, ByteBuffer.wrap(TestImages.filled(64 * 1024, 0xBB)));
         }
         try (RandomAccessFile f = new RandomAccessFile(child.toFile(), "rw")) {

@@ -8,8 +8,7 @@ import dev.jimg.block.BlockNode;
 import dev.jimg.block.CorruptImageException;
 import dev.jimg.block.ImageException;
 import dev.jimg.block.OpenOptions;
-import dev.jimg.block.spi.CreateRequest;
-import dev.jimg.block.spi.ImageOptions;
+import dev.jimg.formats.testing.Images;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -32,17 +31,15 @@ class VpcHostileInputTest {
     @BeforeEach
     void createDynamicImageWithOneBlock() throws IOException {
         image = dir.resolve("d.vhd");
-        VpcDriver driver = new VpcDriver();
-        driver.create(new CreateRequest(image, image.toString(), 16L << 20,
-                ImageOptions.of(driver.createOptions(), Map.of()), null));
-        try (BlockNode node = TestImages.open(image, "vpc")) {
+        Images.create("vpc", image, 16L << 20, Map.of());
+        try (BlockNode node = Images.open(image, "vpc")) {
             node.write(0, ByteBuffer.wrap(TestImages.filled(4096, 0x5a)));
         }
     }
 
     private String openError() {
         ImageException e = assertThrows(ImageException.class, () -> {
-            try (BlockNode n = TestImages.opener(w -> { }).open(image.toString(), "vpc", OpenOptions.readOnlyDefaults())) {
+            try (BlockNode n = Images.open(image, "vpc", OpenOptions.readOnlyDefaults())) {
                 n.size();
             }
         });
@@ -144,16 +141,14 @@ class VpcHostileInputTest {
     @Test
     void truncatedFixedImageIsRefused() throws IOException {
         Path fixed = dir.resolve("f.vhd");
-        VpcDriver driver = new VpcDriver();
-        driver.create(new CreateRequest(fixed, fixed.toString(), 8L << 20,
-                ImageOptions.of(driver.createOptions(), Map.of("subformat", "fixed")), null));
+        Images.create("vpc", fixed, 8L << 20, Map.of("subformat", "fixed"));
         byte[] all = Files.readAllBytes(fixed);
         byte[] footer = java.util.Arrays.copyOfRange(all, all.length - 512, all.length);
         byte[] cut = new byte[4096 + 512];
         System.arraycopy(footer, 0, cut, 4096, 512);
         Files.write(fixed, cut);
         CorruptImageException e = assertThrows(CorruptImageException.class,
-                () -> TestImages.opener(w -> { }).open(fixed.toString(), "vpc", OpenOptions.readOnlyDefaults()));
+                () -> Images.open(fixed, "vpc", OpenOptions.readOnlyDefaults()));
         assertTrue(e.getMessage().contains("Fixed VHD is truncated"), e.getMessage());
     }
 }

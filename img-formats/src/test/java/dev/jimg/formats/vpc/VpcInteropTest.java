@@ -10,9 +10,8 @@ import dev.jimg.block.BlockNode;
 import dev.jimg.block.ChainStatus;
 import dev.jimg.block.Checkable;
 import dev.jimg.block.Extent;
-import dev.jimg.block.spi.CreateRequest;
-import dev.jimg.block.spi.ImageOptions;
 import dev.jimg.block.testing.ExternalTool;
+import dev.jimg.formats.testing.Images;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -41,7 +40,6 @@ class VpcInteropTest {
     @TempDir
     Path dir;
 
-    private final VpcDriver driver = new VpcDriver();
 
     @ParameterizedTest
     @ValueSource(strings = {"dynamic", "fixed"})
@@ -51,7 +49,7 @@ class VpcInteropTest {
                 .assertSuccess();
         TestImages.qemuWrite(image, "vpc", PATTERNS);
         Path raw = TestImages.qemuToRaw(image, "vpc");
-        try (BlockNode node = TestImages.openReadOnly(image)) {
+        try (BlockNode node = Images.openReadOnly(image)) {
             assertEquals("vpc", node.formatName(), "probed by footer even for a fixed disk");
             assertSameContents(raw, node);
         }
@@ -64,7 +62,7 @@ class VpcInteropTest {
         TestImages.qemuWrite(image, "vpc", "0x11 0 64k", "0x22 6M 4M");
         String theirs = ExternalTool.qemuImg(dir, "map", "--output=json", "-f", "vpc", image.toString())
                 .assertSuccess().stdout();
-        try (BlockNode node = TestImages.openReadOnly(image)) {
+        try (BlockNode node = Images.openReadOnly(image)) {
             assertEquals(parseMap(theirs), describe(ChainStatus.map(node, 0, node.size())));
         }
     }
@@ -77,7 +75,7 @@ class VpcInteropTest {
         TestImages.qemuWrite(image, "vpc", "0x11 1M 64k");
         String theirs = ExternalTool.qemuImg(dir, "map", "--output=json", "-f", "vpc", image.toString())
                 .assertSuccess().stdout();
-        try (BlockNode node = TestImages.openReadOnly(image)) {
+        try (BlockNode node = Images.openReadOnly(image)) {
             assertEquals(parseMap(theirs), describe(ChainStatus.map(node, 0, node.size())));
         }
     }
@@ -110,7 +108,7 @@ class VpcInteropTest {
         ExternalTool.qemuImg(dir, "create", "-q", "-f", "vpc", theirs.toString(), Long.toString(requested))
                 .assertSuccess();
         Path ours = create("ours.vhd", requested, Map.of());
-        try (BlockNode q = TestImages.openReadOnly(theirs); BlockNode o = TestImages.openReadOnly(ours)) {
+        try (BlockNode q = Images.openReadOnly(theirs); BlockNode o = Images.openReadOnly(ours)) {
             assertEquals(q.size(), o.size());
             assertEquals(VhdCreator.plan(requested, false).size(), o.size());
         }
@@ -141,12 +139,12 @@ class VpcInteropTest {
         Path image = create("w-" + subformat + ".vhd", 24L << 20, Map.of("subformat", subformat));
         Path expected = dir.resolve("expected.raw");
         byte[] raw = new byte[(int) VhdCreator.plan(24L << 20, false).size()];
-        try (BlockNode node = TestImages.open(image, "vpc")) {
+        try (BlockNode node = Images.open(image, "vpc")) {
             assertEquals(raw.length, node.size());
-            write(node, raw, 0, filled(65536, 0x11));
-            write(node, raw, (2 << 20) - 1000, filled(5000, 0x22));
-            write(node, raw, 7 << 20, filled(3 << 20, 0x33));
-            write(node, raw, raw.length - 512, filled(512, 0x44));
+            Images.write(node, raw, 0, filled(65536, 0x11));
+            Images.write(node, raw, (2 << 20) - 1000, filled(5000, 0x22));
+            Images.write(node, raw, 7 << 20, filled(3 << 20, 0x33));
+            Images.write(node, raw, raw.length - 512, filled(512, 0x44));
             node.writeZeroes(7 << 20, 4096, true);
             java.util.Arrays.fill(raw, 7 << 20, (7 << 20) + 4096, (byte) 0);
             node.flush();
@@ -163,7 +161,7 @@ class VpcInteropTest {
         Path image = create("conc.vhd", 64L << 20, Map.of());
         int writers = 8;
         ExecutorService pool = Executors.newFixedThreadPool(writers);
-        try (BlockNode node = TestImages.open(image, "vpc")) {
+        try (BlockNode node = Images.open(image, "vpc")) {
             List<Future<?>> done = new ArrayList<>();
             for (int t = 0; t < writers; t++) {
                 int id = t;
@@ -201,7 +199,7 @@ class VpcInteropTest {
     @Test
     void isNotCheckableAsInQemu() throws IOException {
         Path image = create("c.vhd", 1 << 20, Map.of());
-        try (BlockNode node = TestImages.openReadOnly(image)) {
+        try (BlockNode node = Images.openReadOnly(image)) {
             assertFalse(node.capability(Checkable.class).isPresent());
             assertEquals(2 << 20, node.clusterSize().orElseThrow());
         }
@@ -209,12 +207,7 @@ class VpcInteropTest {
 
     private Path create(String name, long size, Map<String, String> options) throws IOException {
         Path p = dir.resolve(name);
-        driver.create(new CreateRequest(p, p.toString(), size, ImageOptions.of(driver.createOptions(), options), null));
+        Images.create("vpc", p, size, options);
         return p;
-    }
-
-    private static void write(BlockNode node, byte[] shadow, long at, byte[] data) throws IOException {
-        node.write(at, ByteBuffer.wrap(data));
-        System.arraycopy(data, 0, shadow, (int) at, data.length);
     }
 }

@@ -11,6 +11,7 @@ import dev.jimg.block.Checkable;
 import dev.jimg.block.Extent;
 import dev.jimg.block.ImageException;
 import dev.jimg.block.util.ZeroDetector;
+import dev.jimg.formats.testing.Images;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -26,14 +27,14 @@ class VpcSampleImagesTest {
     @Test
     void fuzzedImageWithAbsurdTableIsRefusedWithQemusMessage() throws IOException {
         Path image = TestImages.unpackSample("vhd/afl5.img.bz2", dir);
-        ImageException e = assertThrows(ImageException.class, () -> TestImages.openReadOnly(image));
+        ImageException e = assertThrows(ImageException.class, () -> Images.openReadOnly(image));
         assertEquals("Max Table Entries too large (1073741825)", e.getMessage());
     }
 
     @Test
     void disk2vhdImageIsSizedByItsCurrentSizeAndReadsAsZeros() throws IOException {
         Path image = TestImages.unpackSample("vhd/d2v-zerofilled.vhd.bz2", dir);
-        try (BlockNode node = TestImages.openReadOnly(image)) {
+        try (BlockNode node = Images.openReadOnly(image)) {
             assertEquals("vpc", node.formatName());
             assertEquals(263454720L, node.size());
             assertEquals(2 << 20, node.clusterSize().orElseThrow());
@@ -52,7 +53,7 @@ class VpcSampleImagesTest {
     @Test
     void hyperVImageIsSizedByItsCurrentSize() throws IOException {
         Path image = TestImages.unpackSample("vhd/hyperv2012r2-dynamic.vhd.bz2", dir);
-        try (BlockNode node = TestImages.openReadOnly(image)) {
+        try (BlockNode node = Images.openReadOnly(image)) {
             assertEquals(136365211648L, node.size());
             assertEquals(List.of(Extent.zero(0, node.size())), ChainStatus.map(node, 0, node.size()));
         }
@@ -61,7 +62,7 @@ class VpcSampleImagesTest {
     @Test
     void virtualPcImageIsSizedByItsGeometry() throws IOException {
         Path image = TestImages.unpackSample("vhd/virtualpc-dynamic.vhd.bz2", dir);
-        try (BlockNode node = TestImages.openReadOnly(image)) {
+        try (BlockNode node = Images.openReadOnly(image)) {
             assertEquals(136363130880L, node.size());
             ByteBuffer last = ByteBuffer.allocate(512);
             node.read(node.size() - 512, last);
