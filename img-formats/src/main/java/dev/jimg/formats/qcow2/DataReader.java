@@ -1,6 +1,8 @@
 package dev.jimg.formats.qcow2;
 
 import dev.jimg.block.BlockNode;
+import dev.jimg.block.spi.BackingReads;
+import dev.jimg.block.util.Buffers;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.zip.DataFormatException;
@@ -46,8 +48,8 @@ final class DataReader {
             int n = (int) run.length();
             ByteBuffer part = dst.slice(dst.position(), n);
             switch (run.type()) {
-                case UNALLOCATED -> readBacking(pos, part);
-                case ZERO_PLAIN, ZERO_ALLOC -> zero(part);
+                case UNALLOCATED -> BackingReads.read(backing, pos, part);
+                case ZERO_PLAIN, ZERO_ALLOC -> Buffers.fillZero(part);
                 case NORMAL -> s.dataFile().read(run.hostOffset(), part);
                 case COMPRESSED -> {
                     byte[] cluster = decompress(run.entry());
@@ -57,21 +59,6 @@ final class DataReader {
             dst.position(dst.position() + n);
             pos += n;
         }
-    }
-
-    /** Bytes of the backing node, or zeroes where there is none or it is shorter. */
-    void readBacking(long offset, ByteBuffer dst) throws IOException {
-        BlockNode b = backing;
-        if (b == null) {
-            zero(dst);
-            return;
-        }
-        long size = b.size();
-        int inBacking = (int) Math.max(0, Math.min(dst.remaining(), size - offset));
-        if (inBacking > 0) {
-            b.read(offset, dst.slice(dst.position(), inBacking));
-        }
-        zero(dst.slice(dst.position() + inBacking, dst.remaining() - inBacking));
     }
 
     /** The whole cluster a compressed descriptor describes. */
@@ -89,17 +76,5 @@ final class DataReader {
                     + " cluster at host offset " + offset + ": " + e.getMessage(), e);
         }
         return out;
-    }
-
-    private static final byte[] ZEROES = new byte[64 * 1024];
-
-    /** Zeroes {@code b} from its position to its limit without moving it. */
-    static void zero(ByteBuffer b) {
-        int pos = b.position();
-        while (pos < b.limit()) {
-            int n = Math.min(ZEROES.length, b.limit() - pos);
-            b.put(pos, ZEROES, 0, n);
-            pos += n;
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.jimg.formats.qcow2;
 
+import dev.jimg.block.util.Buffers;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -297,7 +298,7 @@ final class DataWriter {
         if (inImage > 0) {
             reader.read(offset, dst.slice(0, inImage));
         }
-        DataReader.zero(dst.slice(inImage, dst.remaining() - inImage));
+        Buffers.fillZero(dst.slice(inImage, dst.remaining() - inImage));
     }
 
     private void commit(Plan p) throws IOException {

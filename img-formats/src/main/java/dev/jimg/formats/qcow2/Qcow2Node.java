@@ -15,6 +15,7 @@ import dev.jimg.block.ProgressListener;
 import dev.jimg.block.SnapshotInfo;
 import dev.jimg.block.Snapshots;
 import dev.jimg.block.spi.ImageOptions;
+import dev.jimg.block.spi.RequestChecks;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
@@ -75,11 +76,7 @@ final class Qcow2Node implements BlockNode, FormatSpecific, CompressedWrites, Ba
     }
 
     private void checkRange(long offset, long length) {
-        long size = size();
-        if (offset < 0 || length < 0 || offset > size - length) {
-            throw new ImageException(filename, "Request at offset " + offset + " of " + length
-                    + " bytes is beyond the end of the image (" + size + " bytes)");
-        }
+        RequestChecks.checkRange(filename, offset, length, size());
     }
 
     private void checkOpen() {
