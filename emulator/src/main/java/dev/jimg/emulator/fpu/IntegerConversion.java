@@ -22,7 +22,8 @@ final class IntegerConversion {
     private IntegerConversion() {}
 
     /**
-     * Converts raw bits of {@code fmt} to an integer.
+     * Converts raw bits of {@code fmt} to an integer; only the format's own low bits of
+     * {@code bits} are read.
      *
      * @param maxPositive the largest result (unsigned)
      * @param maxNegativeMagnitude the magnitude of the most negative result (unsigned; 0 when
@@ -32,12 +33,12 @@ final class IntegerConversion {
     static long toInteger(BinaryFormat fmt, long bits, int rm, long maxPositive, long maxNegativeMagnitude,
             FloatFlags flags) {
         RoundingMode.check(rm);
-        int p = fmt.precision;
-        boolean negative = (bits & fmt.signBit) != 0;
-        long magnitudeBits = bits & ~fmt.signBit;
-        if (magnitudeBits >= fmt.infinity) {
+        int p = fmt.precision();
+        boolean negative = fmt.isNegative(bits);
+        long magnitudeBits = bits & fmt.magnitudeMask();
+        if (magnitudeBits >= fmt.infinity()) {
             flags.bits |= FloatFlags.NV;
-            boolean nan = magnitudeBits != fmt.infinity;
+            boolean nan = magnitudeBits != fmt.infinity();
             return negative && !nan ? -maxNegativeMagnitude : maxPositive;
         }
         if (magnitudeBits == 0) {
@@ -48,7 +49,7 @@ final class IntegerConversion {
         if (field != 0) {
             m |= 1L << (p - 1);
         }
-        int scale = Math.max(field, 1) - fmt.bias - (p - 1); // value = m * 2^scale
+        int scale = Math.max(field, 1) - fmt.bias() - (p - 1); // value = m * 2^scale
         long magnitude;
         boolean inexact = false;
         if (scale >= 0) {
