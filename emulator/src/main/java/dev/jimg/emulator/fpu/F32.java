@@ -141,75 +141,34 @@ public final class F32 {
 
     // ---------------------------------------------------------------- min, max, compare, classify
 
-    /**
-     * FMIN.S (IEEE 754-2019 minimumNumber): -0 is below +0; one NaN operand yields the other
-     * operand, two yield the canonical NaN; any signalling NaN raises NV.
-     */
+    /** FMIN.S (IEEE 754-2019 minimumNumber); the rules are at {@link Comparisons}. */
     public static int min(int a, int b, FloatFlags f) {
-        if (isNaN(a) || isNaN(b)) {
-            return minMaxNaN(a, b, f);
-        }
-        return orderKey(a) <= orderKey(b) ? a : b;
+        return (int) Comparisons.min(BINARY32, a, b, f);
     }
 
-    /** FMAX.S (IEEE 754-2019 maximumNumber); see {@link #min}. */
+    /** FMAX.S (IEEE 754-2019 maximumNumber); the rules are at {@link Comparisons}. */
     public static int max(int a, int b, FloatFlags f) {
-        if (isNaN(a) || isNaN(b)) {
-            return minMaxNaN(a, b, f);
-        }
-        return orderKey(a) >= orderKey(b) ? a : b;
+        return (int) Comparisons.max(BINARY32, a, b, f);
     }
 
     /** FEQ.S, a quiet comparison: NV only for a signalling NaN; false if either is NaN. */
     public static boolean eq(int a, int b, FloatFlags f) {
-        if (isNaN(a) || isNaN(b)) {
-            if (isSignalingNaN(a) || isSignalingNaN(b)) {
-                f.bits |= FloatFlags.NV;
-            }
-            return false;
-        }
-        return a == b || ((a | b) & MAGNITUDE) == 0;
+        return Comparisons.eq(BINARY32, a, b, f);
     }
 
     /** FLT.S, a signalling comparison: NV for any NaN operand; false if either is NaN. */
     public static boolean lt(int a, int b, FloatFlags f) {
-        if (isNaN(a) || isNaN(b)) {
-            f.bits |= FloatFlags.NV;
-            return false;
-        }
-        return ((a | b) & MAGNITUDE) != 0 && orderKey(a) < orderKey(b);
+        return Comparisons.lt(BINARY32, a, b, f);
     }
 
     /** FLE.S, a signalling comparison: NV for any NaN operand; false if either is NaN. */
     public static boolean le(int a, int b, FloatFlags f) {
-        if (isNaN(a) || isNaN(b)) {
-            f.bits |= FloatFlags.NV;
-            return false;
-        }
-        return ((a | b) & MAGNITUDE) == 0 || orderKey(a) <= orderKey(b);
+        return Comparisons.le(BINARY32, a, b, f);
     }
 
-    /**
-     * FCLASS.S: a mask with exactly one of these bits set: 0 -inf, 1 negative normal,
-     * 2 negative subnormal, 3 -0, 4 +0, 5 positive subnormal, 6 positive normal, 7 +inf,
-     * 8 signalling NaN, 9 quiet NaN.
-     */
+    /** FCLASS.S: the 10-bit class mask described at {@link BinaryFormat#classify}. */
     public static int classify(int a) {
-        int magnitude = a & MAGNITUDE;
-        if (magnitude > INFINITY) {
-            return (a & QUIET) != 0 ? 1 << 9 : 1 << 8;
-        }
-        int positiveBit;
-        if (magnitude == INFINITY) {
-            positiveBit = 7;
-        } else if (magnitude >= 0x0080_0000) {
-            positiveBit = 6;
-        } else if (magnitude != 0) {
-            positiveBit = 5;
-        } else {
-            positiveBit = 4;
-        }
-        return a < 0 ? 1 << (7 - positiveBit) : 1 << positiveBit;
+        return BINARY32.classify(a);
     }
 
     // ---------------------------------------------------------------- conversions
@@ -335,11 +294,6 @@ public final class F32 {
         return rm == RoundingMode.RDN ? SIGN : 0;
     }
 
-    /** Total order on non-NaN bit patterns in which -0 precedes +0. */
-    private static int orderKey(int a) {
-        return a ^ ((a >> 31) & MAGNITUDE);
-    }
-
     private static int invalid(FloatFlags f) {
         f.bits |= FloatFlags.NV;
         return CANONICAL_NAN;
@@ -393,15 +347,5 @@ public final class F32 {
             return product;
         }
         return c; // only the addend is infinite
-    }
-
-    private static int minMaxNaN(int a, int b, FloatFlags f) {
-        if (isSignalingNaN(a) || isSignalingNaN(b)) {
-            f.bits |= FloatFlags.NV;
-        }
-        if (isNaN(a) && isNaN(b)) {
-            return CANONICAL_NAN;
-        }
-        return isNaN(a) ? b : a;
     }
 }

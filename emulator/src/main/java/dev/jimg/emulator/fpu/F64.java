@@ -25,7 +25,6 @@ public final class F64 {
     private static final long MAGNITUDE = Long.MAX_VALUE;
     private static final long INFINITY = 0x7ff0_0000_0000_0000L;
     private static final long QUIET = 0x0008_0000_0000_0000L;
-    private static final long SMALLEST_NORMAL = 0x0010_0000_0000_0000L;
     private static final double SMALLEST_NORMAL_VALUE = Double.MIN_NORMAL;
 
     /**
@@ -210,68 +209,34 @@ public final class F64 {
 
     // ---------------------------------------------------------------- min, max, compare, classify
 
-    /** FMIN.D (IEEE 754-2019 minimumNumber); rules as {@link F32#min}. */
+    /** FMIN.D (IEEE 754-2019 minimumNumber); the rules are at {@link Comparisons}. */
     public static long min(long a, long b, FloatFlags f) {
-        if (isNaN(a) || isNaN(b)) {
-            return minMaxNaN(a, b, f);
-        }
-        return orderKey(a) <= orderKey(b) ? a : b;
+        return Comparisons.min(BINARY64, a, b, f);
     }
 
-    /** FMAX.D (IEEE 754-2019 maximumNumber); rules as {@link F32#min}. */
+    /** FMAX.D (IEEE 754-2019 maximumNumber); the rules are at {@link Comparisons}. */
     public static long max(long a, long b, FloatFlags f) {
-        if (isNaN(a) || isNaN(b)) {
-            return minMaxNaN(a, b, f);
-        }
-        return orderKey(a) >= orderKey(b) ? a : b;
+        return Comparisons.max(BINARY64, a, b, f);
     }
 
     /** FEQ.D, a quiet comparison: NV only for a signalling NaN; false if either is NaN. */
     public static boolean eq(long a, long b, FloatFlags f) {
-        if (isNaN(a) || isNaN(b)) {
-            if (isSignalingNaN(a) || isSignalingNaN(b)) {
-                f.bits |= FloatFlags.NV;
-            }
-            return false;
-        }
-        return a == b || ((a | b) & MAGNITUDE) == 0;
+        return Comparisons.eq(BINARY64, a, b, f);
     }
 
     /** FLT.D, a signalling comparison: NV for any NaN operand; false if either is NaN. */
     public static boolean lt(long a, long b, FloatFlags f) {
-        if (isNaN(a) || isNaN(b)) {
-            f.bits |= FloatFlags.NV;
-            return false;
-        }
-        return ((a | b) & MAGNITUDE) != 0 && orderKey(a) < orderKey(b);
+        return Comparisons.lt(BINARY64, a, b, f);
     }
 
     /** FLE.D, a signalling comparison: NV for any NaN operand; false if either is NaN. */
     public static boolean le(long a, long b, FloatFlags f) {
-        if (isNaN(a) || isNaN(b)) {
-            f.bits |= FloatFlags.NV;
-            return false;
-        }
-        return ((a | b) & MAGNITUDE) == 0 || orderKey(a) <= orderKey(b);
+        return Comparisons.le(BINARY64, a, b, f);
     }
 
-    /** FCLASS.D: the 10-bit class mask described at {@link F32#classify}. */
+    /** FCLASS.D: the 10-bit class mask described at {@link BinaryFormat#classify}. */
     public static int classify(long a) {
-        long magnitude = a & MAGNITUDE;
-        if (magnitude > INFINITY) {
-            return (a & QUIET) != 0 ? 1 << 9 : 1 << 8;
-        }
-        int positiveBit;
-        if (magnitude == INFINITY) {
-            positiveBit = 7;
-        } else if (magnitude >= SMALLEST_NORMAL) {
-            positiveBit = 6;
-        } else if (magnitude != 0) {
-            positiveBit = 5;
-        } else {
-            positiveBit = 4;
-        }
-        return a < 0 ? 1 << (7 - positiveBit) : 1 << positiveBit;
+        return BINARY64.classify(a);
     }
 
     // ---------------------------------------------------------------- conversions
@@ -363,11 +328,6 @@ public final class F64 {
         return x > 0 ? 1 : x < 0 ? -1 : 0;
     }
 
-    /** Total order on non-NaN bit patterns in which -0 precedes +0. */
-    private static long orderKey(long a) {
-        return a ^ ((a >> 63) & MAGNITUDE);
-    }
-
     private static long invalid(FloatFlags f) {
         f.bits |= FloatFlags.NV;
         return CANONICAL_NAN;
@@ -421,15 +381,5 @@ public final class F64 {
             return product;
         }
         return c; // only the addend is infinite
-    }
-
-    private static long minMaxNaN(long a, long b, FloatFlags f) {
-        if (isSignalingNaN(a) || isSignalingNaN(b)) {
-            f.bits |= FloatFlags.NV;
-        }
-        if (isNaN(a) && isNaN(b)) {
-            return CANONICAL_NAN;
-        }
-        return isNaN(a) ? b : a;
     }
 }
