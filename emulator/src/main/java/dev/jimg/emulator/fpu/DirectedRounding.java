@@ -50,6 +50,11 @@ final class DirectedRounding {
         return step(s, residualSign, false, rm, flags);
     }
 
+    /** The sign of a residual, as {@link #fromResidualSign} and {@link Rounder#roundFromDouble} take it. */
+    static int sign(double residual) {
+        return residual > 0 ? 1 : residual < 0 ? -1 : 0;
+    }
+
     private static long step(double s, int residualSign, boolean tieAway, int rm, FloatFlags flags) {
         flags.bits |= FloatFlags.NX;
         double r = switch (rm) {

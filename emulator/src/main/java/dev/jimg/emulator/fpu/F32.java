@@ -1,6 +1,7 @@
 package dev.jimg.emulator.fpu;
 
 import static dev.jimg.emulator.fpu.BinaryFormat.BINARY32;
+import static dev.jimg.emulator.fpu.DirectedRounding.sign;
 
 /**
  * IEEE 754 binary32 arithmetic exactly as the RISC-V F extension defines it: every rounding mode,
@@ -17,15 +18,17 @@ import static dev.jimg.emulator.fpu.BinaryFormat.BINARY32;
  * every JVM; it is fast where the JIT maps it to the hardware instruction (x86-64 with FMA3,
  * AArch64), and a slow software routine elsewhere.
  *
+ * <p>Special operands (NaNs, infinities, zeros that decide a result), the comparisons and FCLASS
+ * follow rules that do not depend on the width; they are in {@link SpecialCases},
+ * {@link Comparisons} and {@link BinaryFormat}, shared with {@link F64}. An {@code int} operand
+ * reaches them widened to {@code long} and the result is narrowed back.
+ *
  * <p>All methods are thread-safe and allocation-free; the flags go to the caller's holder.
  */
 public final class F32 {
     /** The canonical quiet NaN of RISC-V. */
     public static final int CANONICAL_NAN = 0x7fc0_0000;
     private static final int SIGN = 0x8000_0000;
-    private static final int MAGNITUDE = 0x7fff_ffff;
-    private static final int INFINITY = 0x7f80_0000;
-    private static final int QUIET = 0x0040_0000;
 
     private F32() {}
 
@@ -34,16 +37,16 @@ public final class F32 {
     /** FADD.S: {@code a + b}. */
     public static int add(int a, int b, int rm, FloatFlags f) {
         RoundingMode.check(rm);
-        if (isInfOrNaN(a) || isInfOrNaN(b)) {
-            return addSpecial(a, b, f);
+        if (BINARY32.isInfOrNaN(a) || BINARY32.isInfOrNaN(b)) {
+            return (int) SpecialCases.add(BINARY32, a, b, f);
         }
         double x = toDouble(a);
         double y = toDouble(b);
         double s = x + y;
         if (s == 0) {
-            return zeroSum(a, b, rm);
+            return (int) SpecialCases.zeroSum(BINARY32, a, b, rm);
         }
-        return roundBasic(s, signum(DirectedRounding.twoSumError(x, y, s)), rm, f);
+        return roundBasic(s, sign(DirectedRounding.twoSumError(x, y, s)), rm, f);
     }
 
     /** FSUB.S: {@code a - b}, which IEEE defines as {@code a + (-b)}. */
@@ -54,8 +57,8 @@ public final class F32 {
     /** FMUL.S: {@code a * b}. */
     public static int mul(int a, int b, int rm, FloatFlags f) {
         RoundingMode.check(rm);
-        if (isInfOrNaN(a) || isInfOrNaN(b)) {
-            return mulSpecial(a, b, f);
+        if (BINARY32.isInfOrNaN(a) || BINARY32.isInfOrNaN(b)) {
+            return (int) SpecialCases.mul(BINARY32, a, b, f);
         }
         double p = toDouble(a) * toDouble(b); // exact: 24 x 24 bits
         if (p == 0) {
@@ -67,49 +70,25 @@ public final class F32 {
     /** FDIV.S: {@code a / b}. */
     public static int div(int a, int b, int rm, FloatFlags f) {
         RoundingMode.check(rm);
-        int sign = (a ^ b) & SIGN;
-        if (isInfOrNaN(a) || isInfOrNaN(b)) {
-            if (isNaN(a) || isNaN(b)) {
-                return nan(a, b, f);
-            }
-            if (isInfOrNaN(a) && isInfOrNaN(b)) {
-                return invalid(f);
-            }
-            return isInfOrNaN(a) ? sign | INFINITY : sign;
-        }
-        boolean aZero = (a & MAGNITUDE) == 0;
-        if ((b & MAGNITUDE) == 0) {
-            if (aZero) {
-                return invalid(f);
-            }
-            f.bits |= FloatFlags.DZ;
-            return sign | INFINITY;
-        }
-        if (aZero) {
-            return sign;
+        if (BINARY32.isInfOrNaN(a) || BINARY32.isInfOrNaN(b) || BINARY32.isZero(a) || BINARY32.isZero(b)) {
+            return (int) SpecialCases.div(BINARY32, a, b, f);
         }
         double x = toDouble(a);
         double y = toDouble(b);
         double q = x / y;
         double r = Math.fma(-q, y, x); // exact remainder; x/y - q has the sign of r/y
-        return roundBasic(q, signum(r) * signum(y), rm, f);
+        return roundBasic(q, sign(r) * sign(y), rm, f);
     }
 
     /** FSQRT.S: the square root of {@code a}; NV for any negative non-zero input, sqrt(-0) = -0. */
     public static int sqrt(int a, int rm, FloatFlags f) {
         RoundingMode.check(rm);
-        if (isNaN(a)) {
-            return nan(a, a, f);
-        }
-        if ((a & MAGNITUDE) == 0 || a == INFINITY) {
-            return a;
-        }
-        if (a < 0) {
-            return invalid(f);
+        if (BINARY32.isNegative(a) || BINARY32.isZero(a) || BINARY32.isInfOrNaN(a)) {
+            return (int) SpecialCases.sqrt(BINARY32, a, f);
         }
         double x = toDouble(a);
         double s = Math.sqrt(x);
-        return roundBasic(s, signum(Math.fma(-s, s, x)), rm, f);
+        return roundBasic(s, sign(Math.fma(-s, s, x)), rm, f);
     }
 
     /**
@@ -127,114 +106,72 @@ public final class F32 {
      */
     public static int mulAdd(int a, int b, int c, int rm, FloatFlags f) {
         RoundingMode.check(rm);
-        if (isInfOrNaN(a) || isInfOrNaN(b) || isInfOrNaN(c)) {
-            return mulAddSpecial(a, b, c, f);
+        if (BINARY32.isInfOrNaN(a) || BINARY32.isInfOrNaN(b) || BINARY32.isInfOrNaN(c)) {
+            return (int) SpecialCases.mulAdd(BINARY32, a, b, c, f);
         }
         double p = toDouble(a) * toDouble(b); // exact
         double z = toDouble(c);
         double s = p + z;
         if (s == 0) {
-            return zeroSum((a ^ b) & SIGN, c, rm);
+            return (int) SpecialCases.zeroSum(BINARY32, a ^ b, c, rm);
         }
-        return round(s, signum(DirectedRounding.twoSumError(p, z, s)), rm, f);
+        return round(s, sign(DirectedRounding.twoSumError(p, z, s)), rm, f);
     }
 
     // ---------------------------------------------------------------- min, max, compare, classify
 
-    /**
-     * FMIN.S (IEEE 754-2019 minimumNumber): -0 is below +0; one NaN operand yields the other
-     * operand, two yield the canonical NaN; any signalling NaN raises NV.
-     */
+    /** FMIN.S (IEEE 754-2019 minimumNumber); the rules are at {@link Comparisons}. */
     public static int min(int a, int b, FloatFlags f) {
-        if (isNaN(a) || isNaN(b)) {
-            return minMaxNaN(a, b, f);
-        }
-        return orderKey(a) <= orderKey(b) ? a : b;
+        return (int) Comparisons.min(BINARY32, a, b, f);
     }
 
-    /** FMAX.S (IEEE 754-2019 maximumNumber); see {@link #min}. */
+    /** FMAX.S (IEEE 754-2019 maximumNumber); the rules are at {@link Comparisons}. */
     public static int max(int a, int b, FloatFlags f) {
-        if (isNaN(a) || isNaN(b)) {
-            return minMaxNaN(a, b, f);
-        }
-        return orderKey(a) >= orderKey(b) ? a : b;
+        return (int) Comparisons.max(BINARY32, a, b, f);
     }
 
     /** FEQ.S, a quiet comparison: NV only for a signalling NaN; false if either is NaN. */
     public static boolean eq(int a, int b, FloatFlags f) {
-        if (isNaN(a) || isNaN(b)) {
-            if (isSignalingNaN(a) || isSignalingNaN(b)) {
-                f.bits |= FloatFlags.NV;
-            }
-            return false;
-        }
-        return a == b || ((a | b) & MAGNITUDE) == 0;
+        return Comparisons.eq(BINARY32, a, b, f);
     }
 
     /** FLT.S, a signalling comparison: NV for any NaN operand; false if either is NaN. */
     public static boolean lt(int a, int b, FloatFlags f) {
-        if (isNaN(a) || isNaN(b)) {
-            f.bits |= FloatFlags.NV;
-            return false;
-        }
-        return ((a | b) & MAGNITUDE) != 0 && orderKey(a) < orderKey(b);
+        return Comparisons.lt(BINARY32, a, b, f);
     }
 
     /** FLE.S, a signalling comparison: NV for any NaN operand; false if either is NaN. */
     public static boolean le(int a, int b, FloatFlags f) {
-        if (isNaN(a) || isNaN(b)) {
-            f.bits |= FloatFlags.NV;
-            return false;
-        }
-        return ((a | b) & MAGNITUDE) == 0 || orderKey(a) <= orderKey(b);
+        return Comparisons.le(BINARY32, a, b, f);
     }
 
-    /**
-     * FCLASS.S: a mask with exactly one of these bits set: 0 -inf, 1 negative normal,
-     * 2 negative subnormal, 3 -0, 4 +0, 5 positive subnormal, 6 positive normal, 7 +inf,
-     * 8 signalling NaN, 9 quiet NaN.
-     */
+    /** FCLASS.S: the 10-bit class mask described at {@link BinaryFormat#classify}. */
     public static int classify(int a) {
-        int magnitude = a & MAGNITUDE;
-        if (magnitude > INFINITY) {
-            return (a & QUIET) != 0 ? 1 << 9 : 1 << 8;
-        }
-        int positiveBit;
-        if (magnitude == INFINITY) {
-            positiveBit = 7;
-        } else if (magnitude >= 0x0080_0000) {
-            positiveBit = 6;
-        } else if (magnitude != 0) {
-            positiveBit = 5;
-        } else {
-            positiveBit = 4;
-        }
-        return a < 0 ? 1 << (7 - positiveBit) : 1 << positiveBit;
+        return BINARY32.classify(a);
     }
 
     // ---------------------------------------------------------------- conversions
 
     /** FCVT.W.S; saturates to [-2^31, 2^31-1] with NV, NaN gives 2^31-1. */
     public static int toInt32(int a, int rm, FloatFlags f) {
-        return (int) IntegerConversion.toInteger(BINARY32, a & 0xffff_ffffL, rm,
+        return (int) IntegerConversion.toInteger(BINARY32, a, rm,
                 IntegerConversion.INT32_MAX, IntegerConversion.INT32_MIN_MAGNITUDE, f);
     }
 
     /** FCVT.WU.S; saturates to [0, 2^32-1] with NV, NaN gives 2^32-1; the CPU sign-extends the result. */
     public static int toUInt32(int a, int rm, FloatFlags f) {
-        return (int) IntegerConversion.toInteger(BINARY32, a & 0xffff_ffffL, rm,
-                IntegerConversion.UINT32_MAX, 0, f);
+        return (int) IntegerConversion.toInteger(BINARY32, a, rm, IntegerConversion.UINT32_MAX, 0, f);
     }
 
     /** FCVT.L.S; saturates to [-2^63, 2^63-1] with NV, NaN gives 2^63-1. */
     public static long toInt64(int a, int rm, FloatFlags f) {
-        return IntegerConversion.toInteger(BINARY32, a & 0xffff_ffffL, rm,
+        return IntegerConversion.toInteger(BINARY32, a, rm,
                 IntegerConversion.INT64_MAX, IntegerConversion.INT64_MIN_MAGNITUDE, f);
     }
 
     /** FCVT.LU.S; saturates to [0, 2^64-1] with NV, NaN gives 2^64-1. */
     public static long toUInt64(int a, int rm, FloatFlags f) {
-        return IntegerConversion.toInteger(BINARY32, a & 0xffff_ffffL, rm,
+        return IntegerConversion.toInteger(BINARY32, a, rm,
                 IntegerConversion.UINT64_MAX, 0, f);
     }
 
@@ -264,8 +201,8 @@ public final class F32 {
 
     /** FCVT.D.S: exact; a NaN becomes the canonical binary64 NaN, NV if it was signalling. */
     public static long toF64(int a, FloatFlags f) {
-        if (isNaN(a)) {
-            if (isSignalingNaN(a)) {
+        if (BINARY32.isNaN(a)) {
+            if (BINARY32.isSignalingNaN(a)) {
                 f.bits |= FloatFlags.NV;
             }
             return F64.CANONICAL_NAN;
@@ -273,30 +210,10 @@ public final class F32 {
         return Double.doubleToRawLongBits(toDouble(a));
     }
 
-    // ---------------------------------------------------------------- classification helpers
-
-    /** Whether {@code a} is a NaN, quiet or signalling. */
-    public static boolean isNaN(int a) {
-        return (a & MAGNITUDE) > INFINITY;
-    }
-
-    /** Whether {@code a} is a signalling NaN (quiet bit clear). */
-    public static boolean isSignalingNaN(int a) {
-        return isNaN(a) && (a & QUIET) == 0;
-    }
-
     // ---------------------------------------------------------------- internals
-
-    private static boolean isInfOrNaN(int a) {
-        return (a & INFINITY) == INFINITY;
-    }
 
     private static double toDouble(int a) {
         return Float.intBitsToFloat(a); // widening is exact, subnormals included
-    }
-
-    private static int signum(double x) {
-        return x > 0 ? 1 : x < 0 ? -1 : 0;
     }
 
     /**
@@ -325,83 +242,5 @@ public final class F32 {
 
     private static int round(double s, int residualSign, int rm, FloatFlags f) {
         return (int) Rounder.roundFromDouble(BINARY32, s, residualSign, 0, rm, f);
-    }
-
-    /** Sign of an exact zero sum: shared sign of the terms, else + (- under RDN). */
-    private static int zeroSum(int a, int b, int rm) {
-        if (((a ^ b) & SIGN) == 0) {
-            return a & SIGN;
-        }
-        return rm == RoundingMode.RDN ? SIGN : 0;
-    }
-
-    /** Total order on non-NaN bit patterns in which -0 precedes +0. */
-    private static int orderKey(int a) {
-        return a ^ ((a >> 31) & MAGNITUDE);
-    }
-
-    private static int invalid(FloatFlags f) {
-        f.bits |= FloatFlags.NV;
-        return CANONICAL_NAN;
-    }
-
-    /** Canonical NaN for an operation with a NaN operand; NV if any operand is signalling. */
-    private static int nan(int a, int b, FloatFlags f) {
-        if (isSignalingNaN(a) || isSignalingNaN(b)) {
-            f.bits |= FloatFlags.NV;
-        }
-        return CANONICAL_NAN;
-    }
-
-    private static int addSpecial(int a, int b, FloatFlags f) {
-        if (isNaN(a) || isNaN(b)) {
-            return nan(a, b, f);
-        }
-        if (isInfOrNaN(a) && isInfOrNaN(b)) {
-            return a == b ? a : invalid(f); // inf - inf
-        }
-        return isInfOrNaN(a) ? a : b;
-    }
-
-    private static int mulSpecial(int a, int b, FloatFlags f) {
-        if (isNaN(a) || isNaN(b)) {
-            return nan(a, b, f);
-        }
-        if ((a & MAGNITUDE) == 0 || (b & MAGNITUDE) == 0) {
-            return invalid(f); // inf * 0
-        }
-        return ((a ^ b) & SIGN) | INFINITY;
-    }
-
-    private static int mulAddSpecial(int a, int b, int c, FloatFlags f) {
-        boolean infTimesZero = (isInfOrNaN(a) && !isNaN(a) && (b & MAGNITUDE) == 0)
-                || (isInfOrNaN(b) && !isNaN(b) && (a & MAGNITUDE) == 0);
-        if (isNaN(a) || isNaN(b) || isNaN(c)) {
-            if (infTimesZero || isSignalingNaN(a) || isSignalingNaN(b) || isSignalingNaN(c)) {
-                f.bits |= FloatFlags.NV;
-            }
-            return CANONICAL_NAN;
-        }
-        if (infTimesZero) {
-            return invalid(f);
-        }
-        if (isInfOrNaN(a) || isInfOrNaN(b)) {
-            int product = ((a ^ b) & SIGN) | INFINITY;
-            if (isInfOrNaN(c) && c != product) {
-                return invalid(f); // inf - inf
-            }
-            return product;
-        }
-        return c; // only the addend is infinite
-    }
-
-    private static int minMaxNaN(int a, int b, FloatFlags f) {
-        if (isSignalingNaN(a) || isSignalingNaN(b)) {
-            f.bits |= FloatFlags.NV;
-        }
-        if (isNaN(a) && isNaN(b)) {
-            return CANONICAL_NAN;
-        }
-        return isNaN(a) ? b : a;
     }
 }

@@ -2,6 +2,7 @@ package dev.jimg.emulator.fpu;
 
 import static dev.jimg.emulator.fpu.BinaryFormat.BINARY32;
 import static dev.jimg.emulator.fpu.BinaryFormat.BINARY64;
+import static dev.jimg.emulator.fpu.DirectedRounding.sign;
 
 /**
  * IEEE 754 binary64 arithmetic exactly as the RISC-V D extension defines it; the binary64
@@ -17,15 +18,12 @@ import static dev.jimg.emulator.fpu.BinaryFormat.BINARY64;
  * threshold and of overflow; the windows are the named constants below. Outside them the
  * operation goes to {@link SoftDouble} (integer arithmetic) or, for quotients and square roots,
  * rescales the operands into the safe window and lets {@link Rounder} round the rescaled result.
+ * Special operands, the comparisons and FCLASS go to the code shared with {@link F32}.
  */
 public final class F64 {
     /** The canonical quiet NaN of RISC-V. */
     public static final long CANONICAL_NAN = 0x7ff8_0000_0000_0000L;
     private static final long SIGN = Long.MIN_VALUE;
-    private static final long MAGNITUDE = Long.MAX_VALUE;
-    private static final long INFINITY = 0x7ff0_0000_0000_0000L;
-    private static final long QUIET = 0x0008_0000_0000_0000L;
-    private static final long SMALLEST_NORMAL = 0x0010_0000_0000_0000L;
     private static final double SMALLEST_NORMAL_VALUE = Double.MIN_NORMAL;
 
     /**
@@ -50,14 +48,14 @@ public final class F64 {
     /** FADD.D: {@code a + b}. */
     public static long add(long a, long b, int rm, FloatFlags f) {
         RoundingMode.check(rm);
-        if (isInfOrNaN(a) || isInfOrNaN(b)) {
-            return addSpecial(a, b, f);
+        if (BINARY64.isInfOrNaN(a) || BINARY64.isInfOrNaN(b)) {
+            return SpecialCases.add(BINARY64, a, b, f);
         }
         double x = Double.longBitsToDouble(a);
         double y = Double.longBitsToDouble(b);
         double s = x + y;
         if (s == 0) {
-            return SoftDouble.zeroSum(a, b, rm);
+            return SpecialCases.zeroSum(BINARY64, a, b, rm);
         }
         if (Double.isInfinite(s)) {
             return SoftDouble.add(a, b, rm, f);
@@ -74,10 +72,10 @@ public final class F64 {
     /** FMUL.D: {@code a * b}. */
     public static long mul(long a, long b, int rm, FloatFlags f) {
         RoundingMode.check(rm);
-        if (isInfOrNaN(a) || isInfOrNaN(b)) {
-            return mulSpecial(a, b, f);
+        if (BINARY64.isInfOrNaN(a) || BINARY64.isInfOrNaN(b)) {
+            return SpecialCases.mul(BINARY64, a, b, f);
         }
-        if ((a & MAGNITUDE) == 0 || (b & MAGNITUDE) == 0) {
+        if (BINARY64.isZero(a) || BINARY64.isZero(b)) {
             return (a ^ b) & SIGN;
         }
         double x = Double.longBitsToDouble(a);
@@ -92,34 +90,16 @@ public final class F64 {
     /** FDIV.D: {@code a / b}. */
     public static long div(long a, long b, int rm, FloatFlags f) {
         RoundingMode.check(rm);
-        long sign = (a ^ b) & SIGN;
-        if (isInfOrNaN(a) || isInfOrNaN(b)) {
-            if (isNaN(a) || isNaN(b)) {
-                return nan(a, b, f);
-            }
-            if (isInfOrNaN(a) && isInfOrNaN(b)) {
-                return invalid(f);
-            }
-            return isInfOrNaN(a) ? sign | INFINITY : sign;
-        }
-        boolean aZero = (a & MAGNITUDE) == 0;
-        if ((b & MAGNITUDE) == 0) {
-            if (aZero) {
-                return invalid(f);
-            }
-            f.bits |= FloatFlags.DZ;
-            return sign | INFINITY;
-        }
-        if (aZero) {
-            return sign;
+        if (BINARY64.isInfOrNaN(a) || BINARY64.isInfOrNaN(b) || BINARY64.isZero(a) || BINARY64.isZero(b)) {
+            return SpecialCases.div(BINARY64, a, b, f);
         }
         double x = Double.longBitsToDouble(a);
         double y = Double.longBitsToDouble(b);
         double q = x / y;
-        if (Math.getExponent(x) >= RESIDUAL_MIN_EXPONENT && (b & INFINITY) != 0
+        if (Math.getExponent(x) >= RESIDUAL_MIN_EXPONENT && (b & BINARY64.infinity()) != 0
                 && Math.abs(q) > SMALLEST_NORMAL_VALUE && !Double.isInfinite(q)) {
             double r = Math.fma(-q, y, x);
-            return DirectedRounding.fromResidualSign(q, signum(r) * signum(y), rm, f);
+            return DirectedRounding.fromResidualSign(q, sign(r) * sign(y), rm, f);
         }
         // Rescale both operands to [1, 2): the quotient is then safely normal and its residual
         // exact, and Rounder places it at the true exponent (subnormal or overflowing). Exact
@@ -130,25 +110,19 @@ public final class F64 {
         double ys = Math.scalb(y, -eb);
         double qs = xs / ys;
         double rs = Math.fma(-qs, ys, xs);
-        return Rounder.roundFromDouble(BINARY64, qs, signum(rs) * signum(ys), ea - eb, rm, f);
+        return Rounder.roundFromDouble(BINARY64, qs, sign(rs) * sign(ys), ea - eb, rm, f);
     }
 
     /** FSQRT.D: the square root of {@code a}; NV for any negative non-zero input, sqrt(-0) = -0. */
     public static long sqrt(long a, int rm, FloatFlags f) {
         RoundingMode.check(rm);
-        if (isNaN(a)) {
-            return nan(a, a, f);
-        }
-        if ((a & MAGNITUDE) == 0 || a == INFINITY) {
-            return a;
-        }
-        if (a < 0) {
-            return invalid(f);
+        if (BINARY64.isNegative(a) || BINARY64.isZero(a) || BINARY64.isInfOrNaN(a)) {
+            return SpecialCases.sqrt(BINARY64, a, f);
         }
         double x = Double.longBitsToDouble(a);
         if (Math.getExponent(x) >= RESIDUAL_MIN_EXPONENT) {
             double s = Math.sqrt(x);
-            return DirectedRounding.fromResidualSign(s, signum(Math.fma(-s, s, x)), rm, f);
+            return DirectedRounding.fromResidualSign(s, sign(Math.fma(-s, s, x)), rm, f);
         }
         // Tiny radicand: scale by an even power of two into [1, 4), where the residual is exact;
         // the root (>= 2^-537) is far from tiny, and square roots are never binary64 midpoints.
@@ -156,7 +130,7 @@ public final class F64 {
         int even = e - (e & 1);
         double xs = Math.scalb(x, -even);
         double s = Math.sqrt(xs);
-        return Rounder.roundFromDouble(BINARY64, s, signum(Math.fma(-s, s, xs)), even / 2, rm, f);
+        return Rounder.roundFromDouble(BINARY64, s, sign(Math.fma(-s, s, xs)), even / 2, rm, f);
     }
 
     /**
@@ -167,10 +141,10 @@ public final class F64 {
      */
     public static long mulAdd(long a, long b, long c, int rm, FloatFlags f) {
         RoundingMode.check(rm);
-        if (isInfOrNaN(a) || isInfOrNaN(b) || isInfOrNaN(c)) {
-            return mulAddSpecial(a, b, c, f);
+        if (BINARY64.isInfOrNaN(a) || BINARY64.isInfOrNaN(b) || BINARY64.isInfOrNaN(c)) {
+            return SpecialCases.mulAdd(BINARY64, a, b, c, f);
         }
-        if ((a & MAGNITUDE) == 0 || (b & MAGNITUDE) == 0 || (c & MAGNITUDE) == 0) {
+        if (BINARY64.isZero(a) || BINARY64.isZero(b) || BINARY64.isZero(c)) {
             return SoftDouble.fma(a, b, c, rm, f); // trivial: a zero term makes this exact or a product
         }
         double x = Double.longBitsToDouble(a);
@@ -205,73 +179,39 @@ public final class F64 {
             return DirectedRounding.fromResidual(r1, r2, rm, f); // r2 is the whole residual
         }
         // r3 != 0 means r2 + r3 is not representable, so it is not the power of two a tie needs.
-        return DirectedRounding.fromResidualSign(r1, signum(r2), rm, f);
+        return DirectedRounding.fromResidualSign(r1, sign(r2), rm, f);
     }
 
     // ---------------------------------------------------------------- min, max, compare, classify
 
-    /** FMIN.D (IEEE 754-2019 minimumNumber); rules as {@link F32#min}. */
+    /** FMIN.D (IEEE 754-2019 minimumNumber); the rules are at {@link Comparisons}. */
     public static long min(long a, long b, FloatFlags f) {
-        if (isNaN(a) || isNaN(b)) {
-            return minMaxNaN(a, b, f);
-        }
-        return orderKey(a) <= orderKey(b) ? a : b;
+        return Comparisons.min(BINARY64, a, b, f);
     }
 
-    /** FMAX.D (IEEE 754-2019 maximumNumber); rules as {@link F32#min}. */
+    /** FMAX.D (IEEE 754-2019 maximumNumber); the rules are at {@link Comparisons}. */
     public static long max(long a, long b, FloatFlags f) {
-        if (isNaN(a) || isNaN(b)) {
-            return minMaxNaN(a, b, f);
-        }
-        return orderKey(a) >= orderKey(b) ? a : b;
+        return Comparisons.max(BINARY64, a, b, f);
     }
 
     /** FEQ.D, a quiet comparison: NV only for a signalling NaN; false if either is NaN. */
     public static boolean eq(long a, long b, FloatFlags f) {
-        if (isNaN(a) || isNaN(b)) {
-            if (isSignalingNaN(a) || isSignalingNaN(b)) {
-                f.bits |= FloatFlags.NV;
-            }
-            return false;
-        }
-        return a == b || ((a | b) & MAGNITUDE) == 0;
+        return Comparisons.eq(BINARY64, a, b, f);
     }
 
     /** FLT.D, a signalling comparison: NV for any NaN operand; false if either is NaN. */
     public static boolean lt(long a, long b, FloatFlags f) {
-        if (isNaN(a) || isNaN(b)) {
-            f.bits |= FloatFlags.NV;
-            return false;
-        }
-        return ((a | b) & MAGNITUDE) != 0 && orderKey(a) < orderKey(b);
+        return Comparisons.lt(BINARY64, a, b, f);
     }
 
     /** FLE.D, a signalling comparison: NV for any NaN operand; false if either is NaN. */
     public static boolean le(long a, long b, FloatFlags f) {
-        if (isNaN(a) || isNaN(b)) {
-            f.bits |= FloatFlags.NV;
-            return false;
-        }
-        return ((a | b) & MAGNITUDE) == 0 || orderKey(a) <= orderKey(b);
+        return Comparisons.le(BINARY64, a, b, f);
     }
 
-    /** FCLASS.D: the 10-bit class mask described at {@link F32#classify}. */
+    /** FCLASS.D: the 10-bit class mask described at {@link BinaryFormat#classify}. */
     public static int classify(long a) {
-        long magnitude = a & MAGNITUDE;
-        if (magnitude > INFINITY) {
-            return (a & QUIET) != 0 ? 1 << 9 : 1 << 8;
-        }
-        int positiveBit;
-        if (magnitude == INFINITY) {
-            positiveBit = 7;
-        } else if (magnitude >= SMALLEST_NORMAL) {
-            positiveBit = 6;
-        } else if (magnitude != 0) {
-            positiveBit = 5;
-        } else {
-            positiveBit = 4;
-        }
-        return a < 0 ? 1 << (7 - positiveBit) : 1 << positiveBit;
+        return BINARY64.classify(a);
     }
 
     // ---------------------------------------------------------------- conversions
@@ -325,111 +265,19 @@ public final class F64 {
     /** FCVT.S.D: rounds to binary32; a NaN becomes the canonical binary32 NaN, NV if signalling. */
     public static int toF32(long a, int rm, FloatFlags f) {
         RoundingMode.check(rm);
-        if (isInfOrNaN(a)) {
-            if (isNaN(a)) {
-                if (isSignalingNaN(a)) {
+        if (BINARY64.isInfOrNaN(a)) {
+            if (BINARY64.isNaN(a)) {
+                if (BINARY64.isSignalingNaN(a)) {
                     f.bits |= FloatFlags.NV;
                 }
                 return F32.CANONICAL_NAN;
             }
             return (int) ((a >>> 32) & 0x8000_0000L) | 0x7f80_0000;
         }
-        if ((a & MAGNITUDE) == 0) {
+        if (BINARY64.isZero(a)) {
             return (int) (a >>> 32); // signed zero
         }
         long sig = SoftDouble.significand(a) << (Rounder.TOP - 52);
         return (int) Rounder.roundPack(BINARY32, a < 0, SoftDouble.exponent(a), sig, rm, f);
-    }
-
-    // ---------------------------------------------------------------- classification helpers
-
-    /** Whether {@code a} is a NaN, quiet or signalling. */
-    public static boolean isNaN(long a) {
-        return (a & MAGNITUDE) > INFINITY;
-    }
-
-    /** Whether {@code a} is a signalling NaN (quiet bit clear). */
-    public static boolean isSignalingNaN(long a) {
-        return isNaN(a) && (a & QUIET) == 0;
-    }
-
-    // ---------------------------------------------------------------- internals
-
-    private static boolean isInfOrNaN(long a) {
-        return (a & INFINITY) == INFINITY;
-    }
-
-    private static int signum(double x) {
-        return x > 0 ? 1 : x < 0 ? -1 : 0;
-    }
-
-    /** Total order on non-NaN bit patterns in which -0 precedes +0. */
-    private static long orderKey(long a) {
-        return a ^ ((a >> 63) & MAGNITUDE);
-    }
-
-    private static long invalid(FloatFlags f) {
-        f.bits |= FloatFlags.NV;
-        return CANONICAL_NAN;
-    }
-
-    /** Canonical NaN for an operation with a NaN operand; NV if any operand is signalling. */
-    private static long nan(long a, long b, FloatFlags f) {
-        if (isSignalingNaN(a) || isSignalingNaN(b)) {
-            f.bits |= FloatFlags.NV;
-        }
-        return CANONICAL_NAN;
-    }
-
-    private static long addSpecial(long a, long b, FloatFlags f) {
-        if (isNaN(a) || isNaN(b)) {
-            return nan(a, b, f);
-        }
-        if (isInfOrNaN(a) && isInfOrNaN(b)) {
-            return a == b ? a : invalid(f); // inf - inf
-        }
-        return isInfOrNaN(a) ? a : b;
-    }
-
-    private static long mulSpecial(long a, long b, FloatFlags f) {
-        if (isNaN(a) || isNaN(b)) {
-            return nan(a, b, f);
-        }
-        if ((a & MAGNITUDE) == 0 || (b & MAGNITUDE) == 0) {
-            return invalid(f); // inf * 0
-        }
-        return ((a ^ b) & SIGN) | INFINITY;
-    }
-
-    private static long mulAddSpecial(long a, long b, long c, FloatFlags f) {
-        boolean infTimesZero = (isInfOrNaN(a) && !isNaN(a) && (b & MAGNITUDE) == 0)
-                || (isInfOrNaN(b) && !isNaN(b) && (a & MAGNITUDE) == 0);
-        if (isNaN(a) || isNaN(b) || isNaN(c)) {
-            if (infTimesZero || isSignalingNaN(a) || isSignalingNaN(b) || isSignalingNaN(c)) {
-                f.bits |= FloatFlags.NV;
-            }
-            return CANONICAL_NAN;
-        }
-        if (infTimesZero) {
-            return invalid(f);
-        }
-        if (isInfOrNaN(a) || isInfOrNaN(b)) {
-            long product = ((a ^ b) & SIGN) | INFINITY;
-            if (isInfOrNaN(c) && c != product) {
-                return invalid(f); // inf - inf
-            }
-            return product;
-        }
-        return c; // only the addend is infinite
-    }
-
-    private static long minMaxNaN(long a, long b, FloatFlags f) {
-        if (isSignalingNaN(a) || isSignalingNaN(b)) {
-            f.bits |= FloatFlags.NV;
-        }
-        if (isNaN(a) && isNaN(b)) {
-            return CANONICAL_NAN;
-        }
-        return isNaN(a) ? b : a;
     }
 }

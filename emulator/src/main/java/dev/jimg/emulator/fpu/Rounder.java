@@ -32,21 +32,21 @@ final class Rounder {
      * @return the raw bits (binary32 in the low 32 bits)
      */
     static long roundPack(BinaryFormat fmt, boolean negative, int exp, long sig, int rm, FloatFlags flags) {
-        int p = fmt.precision;
+        int p = fmt.precision();
         int shift = 63 - p;
         boolean tiny = false;
-        if (exp < fmt.emin) {
+        if (exp < fmt.emin()) {
             // A value in [2^(emin-1), 2^emin) is not tiny if rounding it to full precision carries
             // it up to 2^emin; anything smaller is tiny whatever the rounding.
-            tiny = exp < fmt.emin - 1 || !carriesToNextBinade(sig, shift, p, rm, negative);
-            shift += fmt.emin - exp;
-            exp = fmt.emin;
+            tiny = exp < fmt.emin() - 1 || !carriesToNextBinade(sig, shift, p, rm, negative);
+            shift += fmt.emin() - exp;
+            exp = fmt.emin();
             if (shift > 63) { // everything lies below half of the smallest subnormal
                 sig = 1;
                 shift = 63;
             }
         }
-        if (exp > fmt.emax) { // at least 2^(emax+1) whatever the rounding
+        if (exp > fmt.emax()) { // at least 2^(emax+1) whatever the rounding
             return overflow(fmt, negative, rm, flags);
         }
         long kept = sig >>> shift;
@@ -60,17 +60,17 @@ final class Rounder {
         // The implicit bit of `kept` adds one to the exponent field, and a carry out of the
         // significand (kept == 2^p) adds two, which is exactly the renormalised encoding; for
         // subnormals (exp == emin) the field base is 0 and a carry into 2^(p-1) yields emin.
-        long bits = ((long) (exp + fmt.bias - 1) << (p - 1)) + kept;
-        if (bits >= fmt.infinity) { // rounded up from the largest binade
+        long bits = ((long) (exp + fmt.bias() - 1) << (p - 1)) + kept;
+        if (bits >= fmt.infinity()) { // rounded up from the largest binade
             return overflow(fmt, negative, rm, flags);
         }
-        return negative ? bits | fmt.signBit : bits;
+        return negative ? bits | fmt.signBit() : bits;
     }
 
     private static long overflow(BinaryFormat fmt, boolean negative, int rm, FloatFlags flags) {
         flags.bits |= FloatFlags.OF | FloatFlags.NX;
-        long bits = RoundingMode.overflowsToInfinity(rm, negative) ? fmt.infinity : fmt.maxFinite;
-        return negative ? bits | fmt.signBit : bits;
+        long bits = RoundingMode.overflowsToInfinity(rm, negative) ? fmt.infinity() : fmt.maxFinite();
+        return negative ? bits | fmt.signBit() : bits;
     }
 
     private static boolean carriesToNextBinade(long sig, int shift, int p, int rm, boolean negative) {

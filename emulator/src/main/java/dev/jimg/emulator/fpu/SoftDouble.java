@@ -25,7 +25,7 @@ final class SoftDouble {
         boolean bZero = (b & ~SIGN) == 0;
         if (aZero || bZero) {
             if (aZero && bZero) {
-                return zeroSum(a, b, rm);
+                return SpecialCases.zeroSum(BinaryFormat.BINARY64, a, b, rm);
             }
             return aZero ? b : a;
         }
@@ -75,7 +75,7 @@ final class SoftDouble {
         boolean cZero = (c & ~SIGN) == 0;
         if ((a & ~SIGN) == 0 || (b & ~SIGN) == 0) {
             long product = productNegative ? SIGN : 0;
-            return cZero ? zeroSum(product, c, rm) : c;
+            return cZero ? SpecialCases.zeroSum(BinaryFormat.BINARY64, product, c, rm) : c;
         }
         if (cZero) {
             return mul(a, b, rm, flags);
@@ -138,14 +138,6 @@ final class SoftDouble {
                 ? shiftRightJamLow(rh, rl, lead - Rounder.TOP)
                 : rl << (Rounder.TOP - lead);
         return Rounder.roundPack(BinaryFormat.BINARY64, negative, e + lead - FMA_TOP, sig, rm, flags);
-    }
-
-    /** Sign of an exact zero sum of two zeros: shared sign if equal, else + (- under RDN). */
-    static long zeroSum(long a, long b, int rm) {
-        if ((a ^ b) >= 0) {
-            return a & SIGN;
-        }
-        return rm == RoundingMode.RDN ? SIGN : 0;
     }
 
     /** Unbiased exponent of the leading significand bit of a finite non-zero value. */

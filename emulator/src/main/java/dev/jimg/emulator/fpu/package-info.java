@@ -9,6 +9,12 @@
  * maximumNumber for FMIN/FMAX, saturating float-to-integer conversions, NV for
  * {@code inf * 0 + qNaN}.
  *
+ * <p>The two classes differ only where their method does: binary32 arithmetic is evaluated in
+ * binary64 together with the sign of its error and then rounded, binary64 arithmetic relies on
+ * error-free transformations with an integer fallback. What the widths do alike is written once for a {@code BinaryFormat}: special
+ * operands ({@code SpecialCases}), the comparisons and FMIN/FMAX ({@code Comparisons}), FCLASS,
+ * rounding ({@code Rounder}) and float-to-integer conversion ({@code IntegerConversion}).
+ *
  * <p>What stays with the CPU, because it is not arithmetic:
  * <ul>
  *   <li>Resolving {@code rm = DYN} from {@code frm}, and raising illegal-instruction for the

@@ -100,6 +100,13 @@ public final class FpuThroughput {
                 }
                 return acc;
             });
+            measure("F32.sqrt" + m, sb, sb, sc, (a, b, c, f) -> {
+                long acc = 0;
+                for (int i = 0; i < a.length; i++) {
+                    acc ^= F32.sqrt((int) a[i], rm, f);
+                }
+                return acc;
+            });
             measure("F32.mulAdd" + m, sa, sb, sc, (a, b, c, f) -> {
                 long acc = 0;
                 for (int i = 0; i < a.length; i++) {
@@ -108,6 +115,49 @@ public final class FpuThroughput {
                 return acc;
             });
         }
+        // The instructions decided on the bit patterns alone, without rounding.
+        measure("F64.lt", da, db, dc, (a, b, c, f) -> {
+            long acc = 0;
+            for (int i = 0; i < a.length; i++) {
+                acc += F64.lt(a[i], b[i], f) ? 1 : 0;
+            }
+            return acc;
+        });
+        measure("F64.min", da, db, dc, (a, b, c, f) -> {
+            long acc = 0;
+            for (int i = 0; i < a.length; i++) {
+                acc ^= F64.min(a[i], b[i], f);
+            }
+            return acc;
+        });
+        measure("F64.classify", da, db, dc, (a, b, c, f) -> {
+            long acc = 0;
+            for (int i = 0; i < a.length; i++) {
+                acc += F64.classify(a[i]);
+            }
+            return acc;
+        });
+        measure("F32.lt", sa, sb, sc, (a, b, c, f) -> {
+            long acc = 0;
+            for (int i = 0; i < a.length; i++) {
+                acc += F32.lt((int) a[i], (int) b[i], f) ? 1 : 0;
+            }
+            return acc;
+        });
+        measure("F32.min", sa, sb, sc, (a, b, c, f) -> {
+            long acc = 0;
+            for (int i = 0; i < a.length; i++) {
+                acc ^= F32.min((int) a[i], (int) b[i], f);
+            }
+            return acc;
+        });
+        measure("F32.classify", sa, sb, sc, (a, b, c, f) -> {
+            long acc = 0;
+            for (int i = 0; i < a.length; i++) {
+                acc += F32.classify((int) a[i]);
+            }
+            return acc;
+        });
         measure("F64.toInt64 RTZ", da, db, dc, (a, b, c, f) -> {
             long acc = 0;
             for (int i = 0; i < a.length; i++) {
