@@ -34,6 +34,25 @@ public final class ZeroDetector {
         return true;
     }
 
+    /**
+     * How many bytes from absolute index {@code from} (within {@code length}) are zero before the
+     * first that is not: {@code length} if all are. One vectorised comparison per 64 KiB, so a
+     * long zero run costs a few calls rather than one per sector.
+     */
+    public static int zeroPrefix(ByteBuffer buf, int from, int length) {
+        int pos = from;
+        int end = from + length;
+        while (pos < end) {
+            int n = Math.min(ZERO_BLOCK_SIZE, end - pos);
+            int hit = buf.slice(pos, n).mismatch(ZEROES.slice(0, n));
+            if (hit >= 0) {
+                return pos + hit - from;
+            }
+            pos += n;
+        }
+        return length;
+    }
+
     public static boolean isZero(byte[] data, int from, int length) {
         return isZero(ByteBuffer.wrap(data), from, length);
     }

@@ -40,4 +40,19 @@ class ZeroDetectorTest {
         assertEquals(512, ZeroDetector.runLength(b, 1024, 3072, 512, false));
         assertEquals(2560, ZeroDetector.runLength(b, 1536, 2560, 512, true));
     }
+
+    @Test
+    void countsTheZeroBytesBeforeTheFirstDataByte() {
+        int size = 3 * 65536 + 123;
+        ByteBuffer b = ByteBuffer.allocateDirect(size);
+        assertEquals(size, ZeroDetector.zeroPrefix(b, 0, size));
+        assertEquals(size - 100, ZeroDetector.zeroPrefix(b, 100, size - 100));
+        for (int at : new int[] {0, 7, 65535, 65536, 131079, size - 1}) {
+            b.put(at, (byte) 1);
+            assertEquals(at, ZeroDetector.zeroPrefix(b, 0, size), "byte at " + at);
+            assertEquals(at - Math.min(at, 5), ZeroDetector.zeroPrefix(b, Math.min(at, 5), size - Math.min(at, 5)));
+            assertEquals(Math.min(at, 40), ZeroDetector.zeroPrefix(b, 0, 40), "only the range asked about");
+            b.put(at, (byte) 0);
+        }
+    }
 }

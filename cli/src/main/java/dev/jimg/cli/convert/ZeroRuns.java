@@ -73,8 +73,8 @@ final class ZeroRuns {
     /** A run of sectors with the same zero state, with its end moved to the allocation unit. */
     private int sameRun(int from, int count) {
         boolean zero = isZero(from);
-        int i = 1;
-        while (i < count && isZero(from + i) == zero) {
+        int i = zero ? zeroSectors(from, count) : 1;
+        while (!zero && i < count && !isZero(from + i)) {
             i++;
         }
         if (i < count) {
@@ -93,6 +93,17 @@ final class ZeroRuns {
         }
         lastIsData = !zero;
         return i;
+    }
+
+    /**
+     * The number of all-zero sectors from {@code from} (at most {@code count}), found in bulk: a
+     * zero run inside allocated data (a VHD or VHDX block, a preallocated qcow2 cluster) can be
+     * megabytes long, and asking sector by sector cost more than the conversion's copying.
+     */
+    private int zeroSectors(int from, int count) {
+        int start = from * SECTOR;
+        int zeroBytes = ZeroDetector.zeroPrefix(buffer, start, length - start);
+        return start + zeroBytes >= length ? count : zeroBytes / SECTOR;
     }
 
     private boolean isZero(int sector) {
