@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.zip.CRC32;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -32,7 +31,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @Tag("interop")
 class UBootConvertedImagesTest {
-    private static final Path UBOOT = Path.of("/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin");
     private static final Duration BOOT = Duration.ofMinutes(3);
     private static final Duration COMMAND = Duration.ofMinutes(1);
     private static final int FILE_SIZE = 300_000;
@@ -44,11 +42,9 @@ class UBootConvertedImagesTest {
     @ParameterizedTest
     @ValueSource(strings = {"qcow2", "vdi", "vmdk", "vpc", "vhdx"})
     void readsAFileAndWritesBlocksOnImagesJimgConverted(String format) throws Exception {
-        assertTrue(Files.exists(UBOOT), "Debian's u-boot-qemu package provides " + UBOOT);
+        assertTrue(Files.exists(UBootConsole.UBOOT), "Debian's u-boot-qemu package provides " + UBootConsole.UBOOT);
         byte[] content = new byte[FILE_SIZE];
         new Random(7).nextBytes(content);
-        CRC32 crc = new CRC32();
-        crc.update(content);
         Path raw = dir.resolve("disk.raw");
         DiskImages.ext4(raw, DISK_SIZE, Map.of("/data/file.bin", content));
         Path disk = dir.resolve("disk." + format);
@@ -56,8 +52,7 @@ class UBootConvertedImagesTest {
         Path scratch = dir.resolve("scratch." + format);
         Jimg.run("create", "-q", "-f", format, scratch.toString(), "1M").assertSuccess();
 
-        List<String> args = List.of("-M", "virt", "-m", "256M", "-nographic", "-bios", "default",
-                "-kernel", UBOOT.toString(),
+        List<String> args = UBootConsole.bootOptions(
                 "-drive", "file=" + disk + ",format=" + format + ",if=none,id=fs", "-device", "virtio-blk-device,drive=fs",
                 "-drive", "file=" + scratch + ",format=" + format + ",if=none,id=scratch",
                 "-device", "virtio-blk-device,drive=scratch");
@@ -69,7 +64,7 @@ class UBootConvertedImagesTest {
             String load = run(guest, "ext4load virtio 0 0x84000000 /data/file.bin");
             assertTrue(load.contains(FILE_SIZE + " bytes read"), guest::output);
             String sum = run(guest, "crc32 0x84000000 ${filesize}");
-            assertTrue(sum.contains(String.format("==> %08x", crc.getValue())), guest::output);
+            assertTrue(sum.contains(UBootConsole.crc32Output(content)), guest::output);
             run(guest, "virtio dev 1");
             String write = run(guest, "virtio write 0x84000000 0x10 0x80");
             assertTrue(write.contains("128 blocks written: OK"), guest::output);

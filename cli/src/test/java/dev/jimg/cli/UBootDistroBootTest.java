@@ -11,6 +11,7 @@ import dev.jimg.emulator.guest.GuestImage;
 import dev.jimg.emulator.guest.GuestReport;
 import dev.jimg.emulator.testutil.Machines;
 import dev.jimg.emulator.testutil.RunResult;
+import dev.jimg.emulator.testutil.UBootConsole;
 import dev.jimg.formats.Formats;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +36,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 @Tag("interop")
 class UBootDistroBootTest {
     private static final Duration TIMEOUT = Duration.ofMinutes(4);
-    private static final Path UBOOT = Path.of("/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin");
+    private static final Path UBOOT = UBootConsole.UBOOT;
 
     private static GuestImage guest;
 
