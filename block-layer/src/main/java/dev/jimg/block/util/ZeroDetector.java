@@ -16,28 +16,19 @@ public final class ZeroDetector {
 
     /** Whether {@code length} bytes of {@code buf} from absolute index {@code from} are zero. */
     public static boolean isZero(ByteBuffer buf, int from, int length) {
-        // Data usually shows in its first bytes: one read settles it without the slices below,
+        // Data usually shows in its first bytes: one read settles it without zeroPrefix's slices,
         // which matters when convert asks about each 512-byte sector of gigabytes of data.
         if (length >= Long.BYTES && buf.getLong(from) != 0) {
             return false;
         }
-        // ByteBuffer.mismatch is vectorised by the JIT; compare against a shared zero block.
-        int pos = from;
-        int end = from + length;
-        while (pos < end) {
-            int n = Math.min(ZERO_BLOCK_SIZE, end - pos);
-            if (buf.slice(pos, n).mismatch(ZEROES.slice(0, n)) >= 0) {
-                return false;
-            }
-            pos += n;
-        }
-        return true;
+        return zeroPrefix(buf, from, length) == length;
     }
 
     /**
      * How many bytes from absolute index {@code from} (within {@code length}) are zero before the
-     * first that is not: {@code length} if all are. One vectorised comparison per 64 KiB, so a
-     * long zero run costs a few calls rather than one per sector.
+     * first that is not: {@code length} if all are. {@link ByteBuffer#mismatch} against a shared
+     * zero block is vectorised by the JIT: one comparison per 64 KiB, so a long zero run costs a
+     * few calls rather than one per sector.
      */
     public static int zeroPrefix(ByteBuffer buf, int from, int length) {
         int pos = from;

@@ -181,12 +181,7 @@ final class Qcow2Node implements BlockNode, FormatSpecific, CompressedWrites, Ba
     @Override
     public Extent blockStatus(long offset, long length) throws IOException {
         checkOpen();
-        long size = size();
-        if (offset < 0 || length <= 0 || offset >= size) {
-            throw new IllegalArgumentException(filename + ": block status of " + offset + "+" + length
-                    + " outside image of " + size + " bytes");
-        }
-        long len = Math.min(length, size - offset);
+        long len = RequestChecks.statusLength(filename, offset, length, size());
         ClusterMap.Run run;
         gate.readLock().lock();
         try {
