@@ -27,18 +27,10 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        // Every verb that opens an image makes a native call (at the least QEMU's image locks),
-        // and the FFM linkage costs ~30 ms of one core, more than the rest of a quick verb's own
-        // work: it is set up on the second core from the start, while picocli parses.
         if (args.length > 0 && !NO_IMAGE_OPTIONS.contains(args[0])) {
-            Thread.ofPlatform().daemon().name("native-warm-up").start(FileNode::warmUpNativeAccess);
+            startNativeWarmUp();
         }
-        // picocli otherwise probes the class path for Groovy, and loads and initialises the
-        // java.sql and java.time classes of converters no jimg option uses, on every run. (A
-        // java.nio.file.Path option would still convert.)
-        System.setProperty("picocli.disable.closures", "true");
-        // One expression: picocli compiles each once per converter it considers.
-        System.setProperty("picocli.converters.excludes", "java\\.[st].*");
+        configurePicocli();
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false,
                 StandardCharsets.UTF_8);
         PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true,
@@ -53,6 +45,40 @@ public final class Main {
         // JVM's start-up. jimg registers no shutdown hooks and has flushed its output, so it halts.
         // A verb that ever needs shutdown hooks must switch this back to System.exit.
         Runtime.getRuntime().halt(code);
+    }
+
+    /**
+     * Every verb that opens an image makes a native call (at the least QEMU's image locks), and
+     * the FFM linkage costs ~30 ms of one core, more than the rest of a quick verb's own work: it
+     * is set up on the second core from the start, while picocli parses. A plain {@code Thread}
+     * and a named {@code Runnable}, not a thread builder and a method reference: the AOT training
+     * run calls this too, but a lambda or builder class it had not seen would be generated or
+     * loaded at every start.
+     */
+    static Thread startNativeWarmUp() {
+        Thread t = new Thread(new NativeWarmUp(), "native-warm-up");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private static final class NativeWarmUp implements Runnable {
+        @Override
+        public void run() {
+            FileNode.warmUpNativeAccess();
+        }
+    }
+
+    /**
+     * picocli otherwise probes the class path for Groovy, and loads and initialises the java.sql
+     * and java.time classes of converters no jimg option uses, on every run (a
+     * {@code java.nio.file.Path} option still converts). The AOT training run must do the same:
+     * every class it loads is in the cache, and every class in the cache is loaded at every start.
+     */
+    static void configurePicocli() {
+        System.setProperty("picocli.disable.closures", "true");
+        // One expression: picocli compiles it once per converter it considers.
+        System.setProperty("picocli.converters.excludes", "java\\.[st].*");
     }
 
     /** Runs one command line and returns its exit code; never throws. */

@@ -32,6 +32,14 @@ class SizesTest {
         assertEquals(expected, Sizes.formatThreeSignificant(value));
     }
 
+    @ParameterizedTest
+    @CsvSource({"0.125,2,0.12", "0.375,2,0.38", "2.675,2,2.67", "99.995,2,100.00", "0,2,0.00", "-0.0,2,-0.00",
+            "100,2,100.00", "0.001,2,0.00", "0.005,2,0.01", "0.0049,2,0.00", "33.333333,2,33.33", "7.5,0,8",
+            "6.5,0,6", "1e20,2,100000000000000000000.00", "-1.005,2,-1.00", "4.9e-324,3,0.000", "0.5,3,0.500"})
+    void formatsLikePrintfFixed(double value, int decimals, String expected) {
+        assertEquals(expected, Sizes.toFixed(value, decimals));
+    }
+
     @org.junit.jupiter.api.Test
     void refusesABadImageSizeWithQemusHint() {
         ImageException e = assertThrows(ImageException.class, () -> Sizes.parseImageSize("12Q"));
