@@ -426,26 +426,28 @@ public final class FileNode implements BlockNode, CopyOffload {
             // have been punched here meanwhile, reporting data is the safe answer.)
             return dataExtent(fd, offset, end);
         }
-        NativeFileOps.Result data = NativeFileOps.lseek(fd, offset, NativeFileOps.SEEK_DATA);
-        if (data.failed()) {
-            if (data.errno() == NativeFileOps.ENXIO) {
-                // No data from here to the end of the file: all hole.
+        long data = NativeFileOps.lseek(fd, offset, NativeFileOps.SEEK_DATA);
+        if (data < 0) {
+            // ENXIO (no data from here to the end of the file) or no SEEK_DATA support, told apart
+            // without errno: where SEEK_HOLE works, the offset is inside the file (checked above),
+            // so SEEK_DATA failed for want of data.
+            if (NativeFileOps.lseek(fd, offset, NativeFileOps.SEEK_HOLE) >= 0) {
                 return new Extent(offset, end - offset, Extent.ZERO | Extent.ALLOCATED, offset, filename, 0);
             }
-            // The file system cannot tell (no SEEK_DATA support): assume data, as QEMU does.
+            // The file system cannot tell: assume data, as QEMU does.
             return new Extent(offset, end - offset, Extent.DATA | Extent.ALLOCATED, offset, filename, 0);
         }
-        if (data.value() > offset) {
-            knownDataAt = data.value();
-            long holeEnd = Math.min(data.value(), end);
+        if (data > offset) {
+            knownDataAt = data;
+            long holeEnd = Math.min(data, end);
             return new Extent(offset, holeEnd - offset, Extent.ZERO | Extent.ALLOCATED, offset, filename, 0);
         }
         return dataExtent(fd, offset, end);
     }
 
     private Extent dataExtent(int fd, long offset, long end) {
-        NativeFileOps.Result hole = NativeFileOps.lseek(fd, offset, NativeFileOps.SEEK_HOLE);
-        long dataEnd = hole.failed() ? end : Math.min(Math.max(hole.value(), offset + 1), end);
+        long hole = NativeFileOps.lseek(fd, offset, NativeFileOps.SEEK_HOLE);
+        long dataEnd = hole < 0 ? end : Math.min(Math.max(hole, offset + 1), end);
         return new Extent(offset, dataEnd - offset, Extent.DATA | Extent.ALLOCATED, offset, filename, 0);
     }
 

@@ -29,7 +29,8 @@ import java.nio.file.attribute.BasicFileAttributes;
  * <p>Every call goes through one downcall handle to libc's {@code syscall(2)} wrapper. Each FFM
  * downcall handle costs a generated stub at start-up (tens of milliseconds on a cold JVM), and
  * start-up is part of the product: one handle instead of seven, created in {@link Linkage} on
- * first use (or by {@link #warmUp} on a background thread), never just because a file was opened.
+ * first use (or by {@link #warmUp} on a background thread), never just because a file was opened;
+ * a second one, which captures errno, only once a call fails or data is synced.
  * Where the platform is not Linux on x86-64 or aarch64, or native access is denied,
  * {@link #available()} is false and callers fall back to plain Java.
  */
@@ -75,37 +76,33 @@ final class NativeFileOps {
      * method-handle plumbing the JDK generates classes for at run time, so it is kept lean.
      *
      * <p>{@code syscall} is variadic in C, but it is declared here with seven fixed {@code long}
-     * parameters (the call's number and the six arguments a Linux system call can take), without {@link Linker.Option#firstVariadicArg}: on the two ABIs this class
-     * supports a variadic call passes integer arguments exactly as a fixed one (x86-64 also sets
-     * AL to the number of vector registers used, which libc's {@code syscall} does not read), and
-     * the variadic adaptation made the linkage a third more expensive. errno is read at its offset
-     * in the capture state rather than through a layout path, whose machinery costs as much again.
-     * The function's address is passed on each call rather than bound into the handle, one
-     * adaptation less.
+     * parameters (the call's number and the six arguments a Linux system call can take), without
+     * {@link Linker.Option#firstVariadicArg}: on the two ABIs this class supports a variadic call
+     * passes integer arguments exactly as a fixed one (x86-64 also sets AL to the number of vector
+     * registers used, which libc's {@code syscall} does not read), and the variadic adaptation made
+     * the linkage a third more expensive. The function's address is passed on each call rather
+     * than bound into the handle, one adaptation less.
      *
-     * <p>Initialisation also makes one call of each kind ({@link #prime}), so that whoever waits
-     * for it (the main thread, while a background thread initialises) finds the call path linked.
+     * <p>This handle does not capture errno: the capture costs about as much as the rest of a
+     * call while the call runs interpreted, which is how {@code map} makes its thousands of
+     * {@code lseek} calls. errno matters only when a call fails; {@link #call} then makes the call
+     * again through {@link ErrnoLinkage}'s capturing handle, linked on first need.
+     *
+     * <p>Initialisation also makes one call ({@link #prime}), so that whoever waits for it (the
+     * main thread, while a background thread initialises) finds the call path linked.
      */
     private static final class Linkage {
         static final MemorySegment SYSCALL_ADDRESS;
         static final MethodHandle SYSCALL;
-        static final StructLayout CAPTURE_LAYOUT;
-        static final long ERRNO_OFFSET;
 
         static {
             MemorySegment address = null;
             MethodHandle syscall = null;
-            StructLayout capture = null;
-            long errnoOffset = -1;
             if (NR != null) {
                 try {
                     Linker linker = Linker.nativeLinker();
-                    capture = Linker.Option.captureStateLayout();
-                    errnoOffset = offsetOf(capture, "errno");
-                    ValueLayout.OfLong l = ValueLayout.JAVA_LONG;
                     address = linker.defaultLookup().findOrThrow("syscall");
-                    syscall = linker.downcallHandle(FunctionDescriptor.of(l, l, l, l, l, l, l, l),
-                            Linker.Option.captureCallState("errno"));
+                    syscall = linker.downcallHandle(SYSCALL_DESCRIPTOR);
                 } catch (RuntimeException | LinkageError e) {
                     // Native access denied or libc without syscall(): FileNode uses its fallbacks.
                     syscall = null;
@@ -113,8 +110,6 @@ final class NativeFileOps {
             }
             SYSCALL_ADDRESS = address;
             SYSCALL = syscall;
-            CAPTURE_LAYOUT = capture;
-            ERRNO_OFFSET = errnoOffset;
             if (syscall != null) {
                 prime();
             }
@@ -122,11 +117,39 @@ final class NativeFileOps {
 
         /**
          * The first call through a method handle costs milliseconds of linking of its own; this
-         * makes one that fails harmlessly ({@code lseek} on descriptor -1, reading errno).
+         * makes one that fails harmlessly ({@code lseek} on descriptor -1), through the method
+         * {@code map} calls thousands of times, without asking for errno (which would link the
+         * capturing handle too).
          */
         private static void prime() {
-            call(NR.lseek(), -1, 0, SEEK_CUR, 0);
+            lseek(-1, 0, SEEK_CUR);
         }
+    }
+
+    private static final FunctionDescriptor SYSCALL_DESCRIPTOR;
+
+    static {
+        ValueLayout.OfLong l = ValueLayout.JAVA_LONG;
+        SYSCALL_DESCRIPTOR = FunctionDescriptor.of(l, l, l, l, l, l, l, l);
+    }
+
+    /**
+     * The same call with errno captured, for failed calls and for {@code fdatasync}; linked the
+     * first time one is made (a second generated stub), which a run without failures never does.
+     * errno is read at its offset in the capture state rather than through a layout path, whose
+     * machinery costs as much again.
+     */
+    private static final class ErrnoLinkage {
+        static final MethodHandle SYSCALL = Linker.nativeLinker().downcallHandle(SYSCALL_DESCRIPTOR,
+                Linker.Option.captureCallState("errno"));
+        static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
+        static final long ERRNO_OFFSET = offsetOf(CAPTURE_LAYOUT, "errno");
+        /**
+         * Each thread's buffer for the errno a call leaves, reused from call to call.
+         * {@code ofAuto}, because the threads include short-lived virtual ones.
+         */
+        static final ThreadLocal<MemorySegment> CAPTURE_STATE =
+                ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
 
         /** Byte offset of member {@code name} in {@code struct} (whose padding is explicit). */
         private static long offsetOf(StructLayout struct, String name) {
@@ -166,26 +189,41 @@ final class NativeFileOps {
         }
     }
 
-    /**
-     * Each thread's buffer for the errno a call leaves, reused from call to call: a confined
-     * arena per call cost more than the system call itself when {@code map} walks thousands of
-     * extents. {@code ofAuto}, because the threads include short-lived virtual ones.
-     */
-    private static final ThreadLocal<MemorySegment> CAPTURE_STATE =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(Linkage.CAPTURE_LAYOUT));
-
     private static Result call(long number, long a, long b, long c, long d) {
         return call(number, a, b, c, d, 0, 0);
     }
 
-    /** System call {@code number} with arguments {@code a1}…{@code a6}, retried on EINTR. */
+    /**
+     * System call {@code number} with arguments {@code a1}…{@code a6}. A failed call is made again
+     * with errno captured ({@link #callForErrno}): every call routed here changes nothing when it
+     * fails, so the second attempt either fails the same way, now with its errno, or succeeds
+     * (after an EINTR, say), which is as good as a first success.
+     */
     private static Result call(long number, long a1, long a2, long a3, long a4, long a5, long a6) {
-        MemorySegment state = CAPTURE_STATE.get();
+        long rc;
+        try {
+            rc = (long) Linkage.SYSCALL.invokeExact(Linkage.SYSCALL_ADDRESS, number, a1, a2, a3, a4, a5, a6);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("native call failed unexpectedly", t);
+        }
+        return rc >= 0 ? new Result(rc, 0) : callForErrno(number, a1, a2, a3, a4, a5, a6);
+    }
+
+    /**
+     * System call {@code number} with errno captured, retried on EINTR. For failed calls, and for
+     * calls whose failure must not be repeated to be learnt: a second {@code fdatasync} after one
+     * that failed can succeed, the write-back error having been reported once.
+     */
+    private static Result callForErrno(long number, long a1, long a2, long a3, long a4, long a5, long a6) {
+        MemorySegment state = ErrnoLinkage.CAPTURE_STATE.get();
         try {
             Result r;
             do {
-                long rc = (long) Linkage.SYSCALL.invokeExact(Linkage.SYSCALL_ADDRESS, state, number, a1, a2, a3, a4, a5, a6);
-                r = new Result(rc, rc < 0 ? view(state).getInt((int) Linkage.ERRNO_OFFSET) : 0);
+                long rc = (long) ErrnoLinkage.SYSCALL.invokeExact(Linkage.SYSCALL_ADDRESS, state, number, a1, a2, a3, a4,
+                        a5, a6);
+                r = new Result(rc, rc < 0 ? view(state).getInt((int) ErrnoLinkage.ERRNO_OFFSET) : 0);
             } while (r.failed() && r.errno() == EINTR);
             return r;
         } catch (RuntimeException | Error e) {
@@ -228,12 +266,33 @@ final class NativeFileOps {
         }
     }
 
+    /** Closes {@code fd}; never repeated, as a failed close may still have released it. */
     static void close(int fd) {
-        call(NR.close(), fd, 0, 0, 0);
+        try {
+            long rc = (long) Linkage.SYSCALL.invokeExact(Linkage.SYSCALL_ADDRESS, NR.close(), (long) fd, 0L, 0L, 0L, 0L, 0L);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("native call failed unexpectedly", t);
+        }
     }
 
-    static Result lseek(int fd, long offset, int whence) {
-        return call(NR.lseek(), fd, offset, whence, 0);
+    /**
+     * {@code lseek(fd, offset, whence)}: the new offset, or -1 when the call failed, without
+     * errno. {@code map} makes thousands of these, and the one that fails at the end of the data
+     * would otherwise link the errno-capturing handle for it; the caller tells the failures apart
+     * by a second query instead ({@link FileNode#blockStatus}).
+     */
+    static long lseek(int fd, long offset, int whence) {
+        try {
+            long rc = (long) Linkage.SYSCALL.invokeExact(Linkage.SYSCALL_ADDRESS, NR.lseek(), (long) fd, offset,
+                    (long) whence, 0L, 0L, 0L);
+            return rc < 0 ? -1 : rc;
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("native call failed unexpectedly", t);
+        }
     }
 
     static Result fallocate(int fd, int mode, long offset, long length) {
@@ -241,7 +300,7 @@ final class NativeFileOps {
     }
 
     static Result fdatasync(int fd) {
-        return call(NR.fdatasync(), fd, 0, 0, 0);
+        return callForErrno(NR.fdatasync(), fd, 0, 0, 0, 0, 0);
     }
 
     static Result ftruncate(int fd, long length) {

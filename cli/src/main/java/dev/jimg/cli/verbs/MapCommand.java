@@ -6,6 +6,7 @@ import dev.jimg.block.Extent;
 import dev.jimg.block.ImageException;
 import dev.jimg.block.util.Sizes;
 import dev.jimg.cli.CliContext;
+import java.io.PrintStream;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -53,7 +54,7 @@ final class MapCommand extends VerbBase {
             try {
                 print(extents, mode, text);
             } finally {
-                ctx.out().print(text);
+                write(text);
             }
         }
         return 0;
@@ -73,7 +74,7 @@ final class MapCommand extends VerbBase {
                 if (i > 0) {
                     text.append(",\n");
                 }
-                text.append(jsonEntry(extents.get(i)));
+                appendJsonEntry(text, extents.get(i));
                 flushIfFull(text);
             }
             text.append("]\n");
@@ -100,9 +101,18 @@ final class MapCommand extends VerbBase {
 
     private void flushIfFull(StringBuilder text) {
         if (text.length() >= FLUSH_CHARS) {
-            ctx.out().print(text);
+            write(text);
             text.setLength(0);
         }
+    }
+
+    /**
+     * As bytes: printing the text makes the print stream's encoder inflate and encode it char by
+     * char, interpreted, where {@code getBytes} copies ASCII text in one go.
+     */
+    private void write(StringBuilder text) {
+        PrintStream out = ctx.out();
+        out.writeBytes(text.toString().getBytes(out.charset()));
     }
 
     private static void column(StringBuilder text, String value) {
@@ -122,15 +132,14 @@ final class MapCommand extends VerbBase {
         text.repeat(' ', Math.max(0, end - text.length()));
     }
 
-    static String jsonEntry(Extent e) {
-        StringBuilder s = new StringBuilder();
+    private static void appendJsonEntry(StringBuilder s, Extent e) {
         s.append("{ \"start\": ").append(e.offset()).append(", \"length\": ").append(e.length())
                 .append(", \"depth\": ").append(e.depth()).append(", \"present\": ").append(e.isAllocated())
                 .append(", \"zero\": ").append(e.isZero()).append(", \"data\": ").append(e.isData());
         if (e.hasHostOffset()) {
             s.append(", \"offset\": ").append(e.hostOffset());
         }
-        return s.append('}').toString();
+        s.append('}');
     }
 
     private static long parseOffset(String what, String text) {
