@@ -148,7 +148,9 @@ final class MetadataCache {
             file.flush();
             flushFileFirst = false;
         }
-        dirty.sort(Map.Entry.comparingByKey());
+        // A plain lambda: comparingByKey's is serialisable, which the AOT cache cannot hold, so it
+        // would be generated at run time.
+        dirty.sort((a, b) -> Long.compare(a.getKey(), b.getKey()));
         for (Map.Entry<Long, Entry> e : dirty) {
             file.write(e.getKey(), ByteBuffer.wrap(e.getValue().data));
             e.getValue().dirty = false;
