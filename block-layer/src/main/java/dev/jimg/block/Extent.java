@@ -84,7 +84,7 @@ public record Extent(long offset, long length, int flags, long hostOffset, Strin
     }
 
     public Extent withDepth(int newDepth) {
-        return new Extent(offset, length, flags, hostOffset, hostFile, newDepth);
+        return newDepth == depth ? this : new Extent(offset, length, flags, hostOffset, hostFile, newDepth);
     }
 
     public Extent withFlags(int newFlags) {
