@@ -185,13 +185,18 @@ abstract sealed class Compression {
 
         private static byte[] compress(Work w, ByteBuffer src, int limit) {
             int n = src.remaining();
-            ByteBuffer in = w.in(n);
-            in.put(src.duplicate()).flip();
+            ByteBuffer in = src;
+            int inOffset = src.position();
+            if (!src.isDirect()) {
+                in = w.in(n);
+                in.put(src.duplicate()).flip();
+                inOffset = 0;
+            }
             int bound = (int) com.github.luben.zstd.Zstd.compressBound(n);
             ByteBuffer out = w.out(bound);
             int produced;
             try {
-                produced = w.compressor.compressDirectByteBuffer(out, 0, bound, in, 0, n);
+                produced = w.compressor.compressDirectByteBuffer(out, 0, bound, in, inOffset, n);
             } catch (ZstdException e) {
                 throw new IllegalStateException("zstd compression failed: " + e.getMessage(), e);
             }
