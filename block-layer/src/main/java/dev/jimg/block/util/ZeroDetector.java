@@ -47,22 +47,4 @@ public final class ZeroDetector {
     public static boolean isZero(byte[] data, int from, int length) {
         return isZero(ByteBuffer.wrap(data), from, length);
     }
-
-    /**
-     * The length of the run starting at {@code from} (within {@code length} bytes) whose bytes are
-     * all zero ({@code zero=true}) or all contain some non-zero byte per {@code granularity}-sized
-     * sector ({@code zero=false}). Used by {@code convert -S} to find sparse runs.
-     */
-    public static int runLength(ByteBuffer buf, int from, int length, int granularity, boolean zero) {
-        int pos = from;
-        int end = from + length;
-        while (pos < end) {
-            int n = Math.min(granularity, end - pos);
-            if (isZero(buf, pos, n) != zero) {
-                break;
-            }
-            pos += n;
-        }
-        return pos - from;
-    }
 }

@@ -33,15 +33,6 @@ class ZeroDetectorTest {
     }
 
     @Test
-    void measuresRunsOfZeroAndDataSectors() {
-        ByteBuffer b = ByteBuffer.allocate(4096);
-        b.put(1024, (byte) 9);
-        assertEquals(1024, ZeroDetector.runLength(b, 0, 4096, 512, true));
-        assertEquals(512, ZeroDetector.runLength(b, 1024, 3072, 512, false));
-        assertEquals(2560, ZeroDetector.runLength(b, 1536, 2560, 512, true));
-    }
-
-    @Test
     void countsTheZeroBytesBeforeTheFirstDataByte() {
         int size = 3 * 65536 + 123;
         ByteBuffer b = ByteBuffer.allocateDirect(size);
