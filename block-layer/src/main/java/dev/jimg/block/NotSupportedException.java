@@ -16,9 +16,13 @@ public class NotSupportedException extends ImageException {
         super(file, message);
     }
 
-    /** "Format driver 'vdi' does not support {@code what}". */
+    /** qemu-img's words for an operation a format lacks: "Format driver 'vdi' does not support {@code what}". */
+    public static String formatLacks(String format, String what) {
+        return "Format driver '" + format + "' does not support " + what;
+    }
+
     public static NotSupportedException byFormat(String format, String what) {
-        return new NotSupportedException("Format driver '" + format + "' does not support " + what);
+        return new NotSupportedException(formatLacks(format, what));
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.jimg.cli.verbs;
 import dev.jimg.block.BlockNode;
 import dev.jimg.block.ImageException;
 import dev.jimg.block.ImageOpener;
+import dev.jimg.block.NotSupportedException;
 import dev.jimg.block.OpenOptions;
 import dev.jimg.block.spi.CommonOptions;
 import dev.jimg.block.spi.CreateRequest;
@@ -50,7 +51,7 @@ final class ImageCreation {
         FormatDriver driver = ctx.registry().find(format)
                 .orElseThrow(() -> new ImageException(filename, "Unknown file format '" + format + "'"));
         if (!driver.supportsCreate()) {
-            throw new ImageException(filename, "Format driver '" + format + "' does not support image creation");
+            throw new ImageException(filename, NotSupportedException.formatLacks(format, "image creation"));
         }
         ImageOptions options;
         try {

@@ -3,6 +3,7 @@ package dev.jimg.cli.verbs;
 import dev.jimg.block.BlockNode;
 import dev.jimg.block.CacheMode;
 import dev.jimg.block.ImageException;
+import dev.jimg.block.NotSupportedException;
 import dev.jimg.block.OpenOptions;
 import dev.jimg.cli.CliContext;
 import java.io.IOException;
@@ -63,7 +64,7 @@ abstract class VerbBase implements Callable<Integer> {
     protected static <T> T requireCapability(BlockNode node, String filename, Class<T> type, String prefix,
             String what) {
         return node.capability(type).orElseThrow(() -> new ImageException(filename,
-                prefix + "Format driver '" + node.formatName() + "' does not support " + what));
+                prefix + NotSupportedException.formatLacks(node.formatName(), what)));
     }
 
     protected static String checkOutputFormat(String output) {
