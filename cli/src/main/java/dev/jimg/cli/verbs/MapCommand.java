@@ -85,15 +85,23 @@ final class MapCommand extends VerbBase {
         column(text, "Length");
         column(text, "Mapped to");
         text.append("File").append(System.lineSeparator());
+        // Columns formatted once per value: a raw or flat image maps each extent to the same
+        // offset in its file, and extents often share a length (formatting is interpreted work).
+        long lastLength = -1;
+        String lengthColumn = "";
+        String newline = System.lineSeparator();
         for (Extent e : extents) {
             if (e.isData() && !e.hasHostOffset()) {
                 throw new ImageException(filename, "File contains external, encrypted or compressed clusters.");
             }
             if (e.isData() && e.hasHostOffset()) {
-                hexColumn(text, e.offset());
-                hexColumn(text, e.length());
-                hexColumn(text, e.hostOffset());
-                text.append(e.hostFile()).append(System.lineSeparator());
+                String offsetColumn = hexColumn(e.offset());
+                if (e.length() != lastLength) {
+                    lastLength = e.length();
+                    lengthColumn = hexColumn(lastLength);
+                }
+                String hostColumn = e.hostOffset() == e.offset() ? offsetColumn : hexColumn(e.hostOffset());
+                text.append(offsetColumn).append(lengthColumn).append(hostColumn).append(e.hostFile()).append(newline);
                 flushIfFull(text);
             }
         }
@@ -121,15 +129,15 @@ final class MapCommand extends VerbBase {
         text.repeat(' ', Math.max(0, end - text.length()));
     }
 
-    /** C's {@code %#x} in a 16-wide column: {@code 0x} prefix except for zero. */
-    private static void hexColumn(StringBuilder text, long v) {
-        int end = text.length() + 16;
+    /** C's {@code %#x} in a 16-wide column ({@code %-16s}): {@code 0x} prefix except for zero. */
+    private static String hexColumn(long v) {
+        StringBuilder b = new StringBuilder(18);
         if (v == 0) {
-            text.append('0');
+            b.append('0');
         } else {
-            text.append("0x").append(Long.toHexString(v));
+            b.append("0x").append(Long.toHexString(v));
         }
-        text.repeat(' ', Math.max(0, end - text.length()));
+        return b.repeat(' ', Math.max(0, 16 - b.length())).toString();
     }
 
     private static void appendJsonEntry(StringBuilder s, Extent e) {
