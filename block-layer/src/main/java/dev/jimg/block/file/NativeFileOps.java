@@ -200,15 +200,19 @@ final class NativeFileOps {
      * (after an EINTR, say), which is as good as a first success.
      */
     private static Result call(long number, long a1, long a2, long a3, long a4, long a5, long a6) {
-        long rc;
+        long rc = callWithoutErrno(number, a1, a2, a3, a4, a5, a6);
+        return rc >= 0 ? new Result(rc, 0) : callForErrno(number, a1, a2, a3, a4, a5, a6);
+    }
+
+    /** System call {@code number} through the plain handle: its result, negative when it failed. */
+    private static long callWithoutErrno(long number, long a1, long a2, long a3, long a4, long a5, long a6) {
         try {
-            rc = (long) Linkage.SYSCALL.invokeExact(Linkage.SYSCALL_ADDRESS, number, a1, a2, a3, a4, a5, a6);
+            return (long) Linkage.SYSCALL.invokeExact(Linkage.SYSCALL_ADDRESS, number, a1, a2, a3, a4, a5, a6);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException("native call failed unexpectedly", t);
         }
-        return rc >= 0 ? new Result(rc, 0) : callForErrno(number, a1, a2, a3, a4, a5, a6);
     }
 
     /**
@@ -268,13 +272,7 @@ final class NativeFileOps {
 
     /** Closes {@code fd}; never repeated, as a failed close may still have released it. */
     static void close(int fd) {
-        try {
-            long rc = (long) Linkage.SYSCALL.invokeExact(Linkage.SYSCALL_ADDRESS, NR.close(), (long) fd, 0L, 0L, 0L, 0L, 0L);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("native call failed unexpectedly", t);
-        }
+        callWithoutErrno(NR.close(), fd, 0, 0, 0, 0, 0);
     }
 
     /**
@@ -284,15 +282,8 @@ final class NativeFileOps {
      * by a second query instead ({@link FileNode#blockStatus}).
      */
     static long lseek(int fd, long offset, int whence) {
-        try {
-            long rc = (long) Linkage.SYSCALL.invokeExact(Linkage.SYSCALL_ADDRESS, NR.lseek(), (long) fd, offset,
-                    (long) whence, 0L, 0L, 0L);
-            return rc < 0 ? -1 : rc;
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("native call failed unexpectedly", t);
-        }
+        long rc = callWithoutErrno(NR.lseek(), fd, offset, whence, 0, 0, 0);
+        return rc < 0 ? -1 : rc;
     }
 
     static Result fallocate(int fd, int mode, long offset, long length) {
