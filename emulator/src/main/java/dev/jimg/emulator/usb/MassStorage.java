@@ -91,6 +91,12 @@ public final class MassStorage extends UsbDevice {
     // Shared with the host controller's thread, guarded by this.
     private UsbTransfer pendingIn;
     private UsbTransfer pendingOut;
+    /**
+     * A reset is queued for the worker: until it has run, no waiting transfer is taken up. The
+     * worker may still be in a pump when the host resets and sends the next CBW; without this it
+     * would take that CBW up under the old state (still in reset recovery) and stall it.
+     */
+    private boolean resetQueued;
 
     // Confined to the worker.
     private Phase phase = Phase.COMMAND;
@@ -154,7 +160,7 @@ public final class MassStorage extends UsbDevice {
             return reply(data, new byte[] {0});
         }
         if (s.request() == BULK_ONLY_RESET && !s.in() && s.value() == 0 && s.length() == 0) {
-            worker.execute(this::bulkOnlyReset);
+            queueReset(this::bulkOnlyReset);
             return 0;
         }
         return STALL;
@@ -162,10 +168,17 @@ public final class MassStorage extends UsbDevice {
 
     @Override
     protected void onReset() {
-        worker.execute(() -> {
+        queueReset(() -> {
             disk.reset();
             bulkOnlyReset();
         });
+    }
+
+    private void queueReset(Runnable reset) {
+        synchronized (this) {
+            resetQueued = true;
+        }
+        worker.execute(reset);
     }
 
     @Override
@@ -178,6 +191,9 @@ public final class MassStorage extends UsbDevice {
         phase = Phase.COMMAND;
         resetRecovery = false;
         command = null;
+        synchronized (this) {
+            resetQueued = false;
+        }
         pump();
     }
 
@@ -219,6 +235,9 @@ public final class MassStorage extends UsbDevice {
 
     /** The transfer to take up next, removed from the waiting ones; {@code null} if none can go on. */
     private synchronized UsbTransfer next() {
+        if (resetQueued) {
+            return null; // the reset's task pumps when it has run
+        }
         if (pendingOut != null && (resetRecovery || halted(BULK_OUT) || pendingOut.cancelled()
                 || phase == Phase.COMMAND || phase == Phase.DATA_OUT || phase == Phase.END_OUT)) {
             UsbTransfer t = pendingOut;

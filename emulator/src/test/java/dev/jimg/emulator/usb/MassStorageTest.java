@@ -14,6 +14,7 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -219,7 +220,12 @@ class MassStorageTest {
         assertEquals(new Csw(senseTag, 0, MassStorage.CSW_PASSED), csw());
     }
 
-    @Test
+    /**
+     * Repeated: the host sends the reset and the next CBW while the worker may still be in the
+     * pump that stalled the previous transfer, and that pump once took the CBW up before the
+     * reset had run (about one run in 25).
+     */
+    @RepeatedTest(200)
     void anInvalidCbwStallsBothPipesUntilResetRecovery() throws Exception {
         byte[] bad = cbw(9, 0, false, 0x00, 0, 0, 0, 0, 0);
         bad[0] ^= 1;
