@@ -126,19 +126,11 @@ public final class Sizes {
         if (value < 0) {
             return "-" + formatThreeSignificant(-value);
         }
-        long bits = Double.doubleToRawLongBits(value);
-        int biasedExponent = (int) (bits >>> 52) & 0x7ff;
-        long mantissa = bits & ((1L << 52) - 1);
-        int exponent2 = -1074; // subnormal: value = mantissa * 2^-1074
-        if (biasedExponent != 0) {
-            mantissa |= 1L << 52;
-            exponent2 = biasedExponent - 1075;
-        }
         // Find the decimal exponent whose three digits the rounded value has; log10 may be one off.
         int exponent10 = (int) Math.floor(Math.log10(value));
         long digits;
         while (true) {
-            digits = roundHalfEven(mantissa, exponent2, 2 - exponent10);
+            digits = roundHalfEven(value, 2 - exponent10).longValueExact();
             if (digits >= 1000) {
                 exponent10++;
             } else if (digits < 100) {
@@ -180,15 +172,7 @@ public final class Sizes {
             b.append('-');
             value = -value;
         }
-        long bits = Double.doubleToRawLongBits(value);
-        int biasedExponent = (int) (bits >>> 52) & 0x7ff;
-        long mantissa = bits & ((1L << 52) - 1);
-        int exponent2 = -1074;
-        if (biasedExponent != 0) {
-            mantissa |= 1L << 52;
-            exponent2 = biasedExponent - 1075;
-        }
-        String digits = mantissa == 0 ? "0" : roundHalfEvenExact(mantissa, exponent2, decimals).toString();
+        String digits = roundHalfEven(value, decimals).toString();
         int integerDigits = digits.length() - decimals;
         if (integerDigits <= 0) {
             b.append('0');
@@ -204,12 +188,19 @@ public final class Sizes {
         return b.toString();
     }
 
-    /** {@code mantissa * 2^exponent2 * 10^exponent10}, rounded to an integer with ties to even. */
-    private static long roundHalfEven(long mantissa, int exponent2, int exponent10) {
-        return roundHalfEvenExact(mantissa, exponent2, exponent10).longValueExact();
-    }
-
-    private static BigInteger roundHalfEvenExact(long mantissa, int exponent2, int exponent10) {
+    /**
+     * {@code value * 10^exponent10} (value finite and not negative), rounded to an integer with
+     * ties to even, computed exactly on the double's integer mantissa and binary exponent.
+     */
+    private static BigInteger roundHalfEven(double value, int exponent10) {
+        long bits = Double.doubleToRawLongBits(value);
+        int biasedExponent = (int) (bits >>> 52) & 0x7ff;
+        long mantissa = bits & ((1L << 52) - 1);
+        int exponent2 = -1074; // subnormal: value = mantissa * 2^-1074
+        if (biasedExponent != 0) {
+            mantissa |= 1L << 52;
+            exponent2 = biasedExponent - 1075;
+        }
         BigInteger numerator = BigInteger.valueOf(mantissa);
         BigInteger denominator = BigInteger.ONE;
         if (exponent10 >= 0) {

@@ -83,7 +83,7 @@ final class Refcounts {
 
     long get(long cluster) throws IOException {
         byte[] block = block(cluster);
-        return block == null ? 0 : field.get(block, (int) (cluster & ((1L << blockBits) - 1)));
+        return block == null ? 0 : field.get(block, indexInBlock(cluster));
     }
 
     /**
@@ -94,7 +94,7 @@ final class Refcounts {
      */
     int getRun(long first, long[] out) throws IOException {
         byte[] block = block(first);
-        int idx = (int) (first & ((1L << blockBits) - 1));
+        int idx = indexInBlock(first);
         int n = (int) Math.min(out.length, (1L << blockBits) - idx);
         if (block == null) {
             java.util.Arrays.fill(out, 0, n, 0);
@@ -120,8 +120,13 @@ final class Refcounts {
                 block = block(cluster);
                 blockIndex = index;
             }
-            return block == null ? 0 : field.get(block, (int) (cluster & ((1L << blockBits) - 1)));
+            return block == null ? 0 : field.get(block, indexInBlock(cluster));
         }
+    }
+
+    /** Where {@code cluster}'s refcount sits in its refcount block. */
+    private int indexInBlock(long cluster) {
+        return (int) (cluster & ((1L << blockBits) - 1));
     }
 
     /** The refcount block covering {@code cluster}, or null if none exists. */
@@ -172,7 +177,7 @@ final class Refcounts {
                 }
                 throw new IllegalStateException("cluster " + c + " has no refcount block; allocate() creates it");
             }
-            int idx = (int) (c & ((1L << blockBits) - 1));
+            int idx = indexInBlock(c);
             long old = field.get(block, idx);
             long now = old + delta;
             if (now < 0) {
@@ -214,7 +219,7 @@ final class Refcounts {
         if (block == null) {
             throw new IllegalStateException("cluster " + cluster + " has no refcount block");
         }
-        field.set(block, (int) (cluster & ((1L << blockBits) - 1)), value);
+        field.set(block, indexInBlock(cluster), value);
         cache.markDirty(blockOffset((int) (cluster >>> blockBits)));
         if (value == 0) {
             freeClusterHint = Math.min(freeClusterHint, cluster);
@@ -505,7 +510,7 @@ final class Refcounts {
         tablesHighWater = -1;
         for (long c = areaStart; c < areaEnd; c++) {
             byte[] block = cache.get(blockOffset((int) (c >>> blockBits)));
-            int idx = (int) (c & ((1L << blockBits) - 1));
+            int idx = indexInBlock(c);
             field.set(block, idx, field.get(block, idx) + 1);
             cache.markDirty(blockOffset((int) (c >>> blockBits)));
         }
