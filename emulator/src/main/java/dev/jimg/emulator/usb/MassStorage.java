@@ -92,11 +92,11 @@ public final class MassStorage extends UsbDevice {
     private UsbTransfer pendingIn;
     private UsbTransfer pendingOut;
     /**
-     * A reset is queued for the worker: until it has run, no waiting transfer is taken up. The
+     * Resets queued for the worker: until they have run, no waiting transfer is taken up. The
      * worker may still be in a pump when the host resets and sends the next CBW; without this it
      * would take that CBW up under the old state (still in reset recovery) and stall it.
      */
-    private boolean resetQueued;
+    private int resetsQueued;
 
     // Confined to the worker.
     private Phase phase = Phase.COMMAND;
@@ -176,7 +176,7 @@ public final class MassStorage extends UsbDevice {
 
     private void queueReset(Runnable reset) {
         synchronized (this) {
-            resetQueued = true;
+            resetsQueued++;
         }
         worker.execute(reset);
     }
@@ -192,7 +192,7 @@ public final class MassStorage extends UsbDevice {
         resetRecovery = false;
         command = null;
         synchronized (this) {
-            resetQueued = false;
+            resetsQueued--;
         }
         pump();
     }
@@ -235,8 +235,8 @@ public final class MassStorage extends UsbDevice {
 
     /** The transfer to take up next, removed from the waiting ones; {@code null} if none can go on. */
     private synchronized UsbTransfer next() {
-        if (resetQueued) {
-            return null; // the reset's task pumps when it has run
+        if (resetsQueued > 0) {
+            return null; // the last reset's task pumps when it has run
         }
         if (pendingOut != null && (resetRecovery || halted(BULK_OUT) || pendingOut.cancelled()
                 || phase == Phase.COMMAND || phase == Phase.DATA_OUT || phase == Phase.END_OUT)) {
