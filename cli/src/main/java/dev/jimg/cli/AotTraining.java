@@ -22,7 +22,7 @@ import java.util.stream.Stream;
  * trained on what its verbs need. The {@code quick} one serves the verbs that answer in a blink
  * ({@code info}, {@code map}, {@code check}, {@code measure}, {@code create}, …), trained the way
  * they are timed: their JSON output, an error, and a qcow2 image with data (made by
- * {@code convert}), the format most images are in. The {@code full} one, for {@code convert},
+ * {@code create} and a write through the block layer), the format most images are in. The {@code full} one, for {@code convert},
  * {@code compare} and the other long-running verbs, adds their paths. The training also starts
  * the native warm-up thread as {@link Main} does, so that its classes are cached too.
  *
