@@ -61,6 +61,14 @@ public final class FileNode implements BlockNode, CopyOffload {
      * and the next query usually starts exactly there, so one {@code lseek} of three is saved.
      */
     private volatile long knownDataAt = -1;
+    /**
+     * A read-only node's last FIEMAP answer ({@link Fiemap}): the status of the extents after the
+     * one just asked for, which {@code map} and {@code convert} ask for next. Null until the first
+     * query, and for a writable node, whose own writes would make it stale.
+     */
+    private volatile AllocationWindow allocation;
+    /** Set once the file system has refused FIEMAP: this node then asks {@code lseek} only. */
+    private volatile boolean noFiemap;
     private volatile boolean closed;
     /**
      * Files {@code copy_file_range} refused to copy from into this one (another file system, a
@@ -421,6 +429,12 @@ public final class FileNode implements BlockNode, CopyOffload {
         if (fd < 0) {
             return new Extent(offset, end - offset, Extent.DATA | Extent.ALLOCATED, offset, filename, 0);
         }
+        if (readOnly && !noFiemap) {
+            Extent e = statusFromFiemap(fd, offset, end, size);
+            if (e != null) {
+                return e;
+            }
+        }
         if (offset == knownDataAt) {
             // The previous query found data starting here; go straight to its end. (Should a hole
             // have been punched here meanwhile, reporting data is the safe answer.)
@@ -443,6 +457,34 @@ public final class FileNode implements BlockNode, CopyOffload {
             return new Extent(offset, holeEnd - offset, Extent.ZERO | Extent.ALLOCATED, offset, filename, 0);
         }
         return dataExtent(fd, offset, end);
+    }
+
+    /** Whether block status has come from FIEMAP and the file system has not refused it (tests). */
+    boolean answersFromFiemap() {
+        return allocation != null && !noFiemap;
+    }
+
+    /**
+     * The status at {@code offset} from FIEMAP; null once the file system has refused it, and
+     * where the blocks are unwritten ({@link AllocationWindow}): {@code lseek} answers then.
+     */
+    private Extent statusFromFiemap(int fd, long offset, long end, long size) {
+        AllocationWindow window = allocation;
+        if (window == null || !window.covers(offset)) {
+            window = Fiemap.read(fd, offset, size);
+            if (window == null) {
+                noFiemap = true;
+                return null;
+            }
+            allocation = window;
+        }
+        long run = window.runLength(offset, end);
+        if (run == 0) {
+            return null;
+        }
+        return run > 0
+                ? new Extent(offset, run, Extent.DATA | Extent.ALLOCATED, offset, filename, 0)
+                : new Extent(offset, -run, Extent.ZERO | Extent.ALLOCATED, offset, filename, 0);
     }
 
     private Extent dataExtent(int fd, long offset, long end) {

@@ -19,7 +19,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 /**
  * The Linux calls {@link java.nio.channels.FileChannel} does not offer — {@code lseek} with
  * SEEK_DATA/SEEK_HOLE, {@code fallocate} hole punching, {@code fdatasync}, {@code ftruncate},
- * {@code fstat} block counts, {@code copy_file_range} — made through the FFM API on a second
+ * {@code fstat} block counts, {@code copy_file_range}, the FIEMAP {@code ioctl} — made through the FFM API on a second
  * descriptor of the same file.
  *
  * <p>A second descriptor is enough because all of these act on the inode, not on the open file
@@ -28,7 +28,7 @@ import java.nio.file.attribute.BasicFileAttributes;
  *
  * <p>Every call goes through one downcall handle to libc's {@code syscall(2)} wrapper. Each FFM
  * downcall handle costs a generated stub at start-up (tens of milliseconds on a cold JVM), and
- * start-up is part of the product: one handle instead of seven, created in {@link Linkage} on
+ * start-up is part of the product: one handle instead of one per call, created in {@link Linkage} on
  * first use (or by {@link #warmUp} on a background thread), never just because a file was opened;
  * a second one, which captures errno, only once a call fails or data is synced.
  * Where the platform is not Linux on x86-64 or aarch64, or native access is denied,
@@ -57,11 +57,11 @@ final class NativeFileOps {
 
     /** System call numbers; x86-64 and the generic table aarch64 uses differ. */
     private record Syscalls(long openat, long close, long lseek, long fallocate, long fdatasync, long ftruncate,
-            long fstat, long fcntl, long copyFileRange) {
+            long fstat, long fcntl, long copyFileRange, long ioctl) {
         static Syscalls forArch(String arch) {
             return switch (arch) {
-                case "amd64", "x86_64" -> new Syscalls(257, 3, 8, 285, 75, 77, 5, 72, 326);
-                case "aarch64" -> new Syscalls(56, 57, 62, 47, 83, 46, 80, 25, 285);
+                case "amd64", "x86_64" -> new Syscalls(257, 3, 8, 285, 75, 77, 5, 72, 326, 16);
+                case "aarch64" -> new Syscalls(56, 57, 62, 47, 83, 46, 80, 25, 285, 29);
                 default -> null;
             };
         }
@@ -286,6 +286,15 @@ final class NativeFileOps {
         return rc < 0 ? -1 : rc;
     }
 
+    /**
+     * {@code ioctl(fd, request, argument)}: its result, or -1 when it failed, without errno (the
+     * one caller, {@link Fiemap}, falls back to {@code lseek} whatever the reason).
+     */
+    static long ioctl(int fd, long request, long argument) {
+        long rc = callWithoutErrno(NR.ioctl(), fd, request, argument, 0, 0, 0);
+        return rc < 0 ? -1 : rc;
+    }
+
     static Result fallocate(int fd, int mode, long offset, long length) {
         return call(NR.fallocate(), fd, mode, offset, length);
     }
@@ -383,7 +392,7 @@ final class NativeFileOps {
      * rather than {@code MemorySegment.get(ValueLayout…)} keeps the JDK's var-handle machinery,
      * which costs milliseconds to set up on first use, off the start-up path.
      */
-    private static ByteBuffer view(MemorySegment segment) {
+    static ByteBuffer view(MemorySegment segment) {
         return segment.asByteBuffer().order(ByteOrder.nativeOrder());
     }
 

@@ -18,11 +18,15 @@ import java.nio.file.FileSystem;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class FileNodeTest {
     private static final int MiB = 1 << 20;
+
+    /** Read-only beside a writable node of the same file, as QEMU's locks allow with force-share. */
+    private static final OpenOptions READ_ONLY_SHARED = OpenOptions.builder().readOnly(true).forceShare(true).build();
 
     @TempDir
     Path dir;
@@ -118,6 +122,143 @@ class FileNodeTest {
             assertTrue(tail.isZero());
             assertEquals(3L * MiB, tail.length());
         }
+    }
+
+    /**
+     * A read-only node asks FIEMAP for a thousand extents at a time ({@link Fiemap}); a writable
+     * one asks {@code lseek}. Over more extents than one FIEMAP call returns, and from offsets
+     * inside runs, both must answer alike.
+     */
+    @Test
+    void readOnlyStatusFromFiemapMatchesLseekAcrossSeveralFiemapCalls() throws IOException {
+        Path p = dir.resolve("scattered");
+        int pieces = Fiemap.EXTENTS_PER_CALL * 2 + 100;
+        try (FileNode node = FileNode.create(p, "scattered")) {
+            for (int i = 0; i < pieces; i++) {
+                // 4 KiB of data every 12 KiB, and every seventh piece 8 KiB: runs of two lengths
+                node.write(i * 12288L, ByteBuffer.wrap(filled(i % 7 == 0 ? 8192 : 4096, i % 250 + 1)));
+            }
+            node.resize(pieces * 12288L + 65536);
+            node.flush();
+        }
+        try (FileNode lseek = FileNode.open(p, "scattered", OpenOptions.defaults());
+                FileNode fiemap = FileNode.open(p, "scattered", READ_ONLY_SHARED)) {
+            assertEquals(walk(lseek, 0), walk(fiemap, 0));
+            assertEquals(walk(lseek, 5000), walk(fiemap, 5000), "starting inside a hole");
+            assertEquals(walk(lseek, 12288L * 1500 + 100), walk(fiemap, 12288L * 1500 + 100), "inside data");
+            assertEquals(2 * pieces, walk(fiemap, 0).size(), "data, hole, data, hole ... the last hole reaching the end");
+            assertTrue(fiemap.answersFromFiemap(), "ext4 answers FIEMAP");
+            assertFalse(lseek.answersFromFiemap(), "a writable node asks lseek");
+        }
+    }
+
+    @Test
+    void readOnlyStatusSeesDataWrittenAMomentAgoAndNotYetOnDisk() throws IOException {
+        Path p = dir.resolve("fresh");
+        try (FileNode writer = FileNode.create(p, "fresh")) {
+            writer.resize(8 * MiB);
+            writer.write(3 * MiB, ByteBuffer.wrap(filled(MiB, 9))); // no flush
+            try (FileNode reader = FileNode.open(p, "fresh", READ_ONLY_SHARED)) {
+                assertEquals(List.of("0+3145728 zero", "3145728+1048576 data", "4194304+4194304 zero"), walk(reader, 0));
+                assertTrue(reader.answersFromFiemap());
+            }
+        }
+    }
+
+    @Test
+    void readOnlyStatusReportsPreallocatedBlocksAsZeroesAsLseekDoes() throws IOException {
+        Path p = dir.resolve("prealloc");
+        try (FileNode node = FileNode.create(p, "prealloc")) {
+            node.write(0, ByteBuffer.wrap(filled(MiB, 3)));
+            node.resize(4 * MiB);
+            int fd = NativeFileOps.openSameFile(p, true, Files.readAttributes(p,
+                    java.nio.file.attribute.BasicFileAttributes.class).fileKey());
+            try {
+                assertFalse(NativeFileOps.fallocate(fd, 0, MiB, 2 * MiB).failed(), "fallocate");
+                assertTrue(NativeFileOps.allocatedBytes(fd) >= 3L * MiB, "the range is preallocated");
+            } finally {
+                NativeFileOps.close(fd);
+            }
+            node.flush();
+        }
+        try (FileNode lseek = FileNode.open(p, "prealloc", OpenOptions.defaults());
+                FileNode fiemap = FileNode.open(p, "prealloc", READ_ONLY_SHARED)) {
+            assertEquals(List.of("0+1048576 data", "1048576+3145728 zero"), walk(fiemap, 0));
+            assertEquals(walk(lseek, 0), walk(fiemap, 0));
+            assertTrue(fiemap.answersFromFiemap());
+        }
+    }
+
+    /**
+     * Once the page cache holds unwritten blocks' pages (read here, as qemu-img reads an image
+     * it compares), {@code lseek} calls them data, and QEMU's block status with it: so must a
+     * read-only node, whose FIEMAP says "unwritten".
+     */
+    @Test
+    void readOnlyStatusOfCachedPreallocatedBlocksIsLseeksAsInQemu() throws IOException {
+        Path p = dir.resolve("prealloc-cached");
+        try (FileNode node = FileNode.create(p, "prealloc-cached")) {
+            node.resize(4 * MiB);
+            int fd = NativeFileOps.openSameFile(p, true, Files.readAttributes(p,
+                    java.nio.file.attribute.BasicFileAttributes.class).fileKey());
+            try {
+                assertFalse(NativeFileOps.fallocate(fd, 0, MiB, 2 * MiB).failed(), "fallocate");
+            } finally {
+                NativeFileOps.close(fd);
+            }
+            node.read(MiB, ByteBuffer.allocate(MiB)); // the first half of the unwritten range into the cache
+        }
+        try (FileNode lseek = FileNode.open(p, "prealloc-cached", OpenOptions.defaults());
+                FileNode fiemap = FileNode.open(p, "prealloc-cached", READ_ONLY_SHARED)) {
+            List<String> expected = walk(lseek, 0);
+            assertTrue(expected.contains("1048576+1048576 data"), "lseek counts cached unwritten pages as data: "
+                    + expected);
+            assertEquals(expected, walk(fiemap, 0));
+            assertTrue(fiemap.answersFromFiemap());
+        }
+    }
+
+    /** tmpfs has SEEK_DATA but no FIEMAP: the read-only node falls back to lseek. */
+    @Test
+    void readOnlyStatusFallsBackToLseekWhereTheFileSystemHasNoFiemap() throws IOException {
+        Path shm = Path.of("/dev/shm");
+        assertTrue(Files.isDirectory(shm), "this test needs the tmpfs at /dev/shm that Linux hosts mount");
+        Path p = Files.createTempFile(shm, "jimg-fiemap", ".raw");
+        try {
+            try (FileNode node = FileNode.create(p, "shm")) {
+                node.resize(4 * MiB);
+                node.write(2 * MiB, ByteBuffer.wrap(filled(MiB, 5)));
+            }
+            try (FileNode fiemap = FileNode.open(p, "shm", READ_ONLY_SHARED)) {
+                assertEquals(List.of("0+2097152 zero", "2097152+1048576 data", "3145728+1048576 zero"), walk(fiemap, 0));
+                assertFalse(fiemap.answersFromFiemap(), "tmpfs refuses FIEMAP");
+            }
+        } finally {
+            Files.delete(p);
+        }
+    }
+
+    /** The node's status from {@code offset} to its end as "offset+length kind" lines, merged as map merges. */
+    private static List<String> walk(FileNode node, long offset) throws IOException {
+        List<String> out = new java.util.ArrayList<>();
+        long end = node.size();
+        long runStart = offset;
+        String kind = null;
+        for (long pos = offset; pos < end; ) {
+            Extent e = node.blockStatus(pos, end - pos);
+            assertEquals(pos, e.offset());
+            String k = e.isData() ? "data" : e.isZero() ? "zero" : "unallocated";
+            if (kind != null && !kind.equals(k)) {
+                out.add(runStart + "+" + (pos - runStart) + " " + kind);
+                runStart = pos;
+            }
+            kind = k;
+            pos += e.length();
+        }
+        if (kind != null) {
+            out.add(runStart + "+" + (end - runStart) + " " + kind);
+        }
+        return out;
     }
 
     @Test
