@@ -6,7 +6,8 @@ import dev.jimg.block.Extent;
 import dev.jimg.block.ImageException;
 import dev.jimg.block.util.Sizes;
 import dev.jimg.cli.CliContext;
-import java.io.PrintStream;
+import dev.jimg.cli.output.MapTable;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,11 +51,10 @@ final class MapCommand extends VerbBase {
             long size = node.size();
             long end = max < 0 ? size : Math.min(size, start + max);
             List<Extent> extents = start < end ? ChainStatus.map(node, start, end - start) : List.of();
-            StringBuilder text = new StringBuilder(FLUSH_CHARS + 256);
-            try {
-                print(extents, mode, text);
-            } finally {
-                write(text);
+            if (mode.equals("json")) {
+                printJson(extents);
+            } else {
+                printHuman(extents);
             }
         }
         return 0;
@@ -67,77 +67,51 @@ final class MapCommand extends VerbBase {
      */
     private static final int FLUSH_CHARS = 1 << 16;
 
-    private void print(List<Extent> extents, String mode, StringBuilder text) {
-        if (mode.equals("json")) {
-            text.append('[');
-            for (int i = 0; i < extents.size(); i++) {
-                if (i > 0) {
-                    text.append(",\n");
-                }
-                appendJsonEntry(text, extents.get(i));
-                flushIfFull(text);
+    private void printJson(List<Extent> extents) {
+        StringBuilder text = new StringBuilder(FLUSH_CHARS + 256);
+        text.append('[');
+        for (int i = 0; i < extents.size(); i++) {
+            if (i > 0) {
+                text.append(",\n");
             }
-            text.append("]\n");
-            return;
-        }
-        // qemu-img's "%-16s%-16s%-16s%s\n"
-        column(text, "Offset");
-        column(text, "Length");
-        column(text, "Mapped to");
-        text.append("File").append(System.lineSeparator());
-        // Columns formatted once per value: a raw or flat image maps each extent to the same
-        // offset in its file, and extents often share a length (formatting is interpreted work).
-        long lastLength = -1;
-        String lengthColumn = "";
-        String newline = System.lineSeparator();
-        for (Extent e : extents) {
-            if (e.isData() && !e.hasHostOffset()) {
-                throw new ImageException(filename, "File contains external, encrypted or compressed clusters.");
-            }
-            if (e.isData() && e.hasHostOffset()) {
-                String offsetColumn = hexColumn(e.offset());
-                if (e.length() != lastLength) {
-                    lastLength = e.length();
-                    lengthColumn = hexColumn(lastLength);
-                }
-                String hostColumn = e.hostOffset() == e.offset() ? offsetColumn : hexColumn(e.hostOffset());
-                text.append(offsetColumn).append(lengthColumn).append(hostColumn).append(e.hostFile()).append(newline);
-                flushIfFull(text);
+            appendJsonEntry(text, extents.get(i));
+            if (text.length() >= FLUSH_CHARS) {
+                write(text);
+                text.setLength(0);
             }
         }
-    }
-
-    private void flushIfFull(StringBuilder text) {
-        if (text.length() >= FLUSH_CHARS) {
-            write(text);
-            text.setLength(0);
-        }
+        text.append("]\n");
+        write(text);
     }
 
     /**
-     * As bytes: printing the text makes the print stream's encoder inflate and encode it char by
-     * char, interpreted, where {@code getBytes} copies ASCII text in one go.
+     * As bytes, and as ISO-8859-1 because the JSON is ASCII: that encoding of a string copies its
+     * bytes, where UTF-8's first scans them for non-ASCII characters, a loop the interpreter runs
+     * once per character.
      */
     private void write(StringBuilder text) {
-        PrintStream out = ctx.out();
-        out.writeBytes(text.toString().getBytes(out.charset()));
+        ctx.out().writeBytes(text.toString().getBytes(StandardCharsets.ISO_8859_1));
     }
 
-    private static void column(StringBuilder text, String value) {
-        int end = text.length() + 16;
-        text.append(value);
-        text.repeat(' ', Math.max(0, end - text.length()));
-    }
-
-    /** C's {@code %#x} in a 16-wide column ({@code %-16s}): {@code 0x} prefix except for zero. */
-    private static String hexColumn(long v) {
-        StringBuilder b = new StringBuilder(18);
-        if (v == 0) {
-            b.append('0');
-        } else {
-            b.append("0x").append(Long.toHexString(v));
+    /**
+     * The data extents, as qemu-img prints them; what comes before an extent without a host
+     * offset is printed, then the error, as qemu-img does.
+     */
+    private void printHuman(List<Extent> extents) {
+        MapTable table = new MapTable(ctx.out());
+        try {
+            table.header();
+            for (Extent e : extents) {
+                if (e.isData() && !e.hasHostOffset()) {
+                    throw new ImageException(filename, "File contains external, encrypted or compressed clusters.");
+                }
+                if (e.isData()) {
+                    table.row(e.offset(), e.length(), e.hostOffset(), e.hostFile());
+                }
+            }
+        } finally {
+            table.flush();
         }
-        return b.repeat(' ', Math.max(0, 16 - b.length())).toString();
     }
 
     private static void appendJsonEntry(StringBuilder s, Extent e) {
