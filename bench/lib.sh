@@ -54,7 +54,8 @@ settle() {
 }
 
 # compare NAME RUNS OUT_Q OUT_J -- qemu command -- jimg command
-#   runs both commands once untimed (page cache, launcher build), then RUNS times alternating;
+#   runs both commands once untimed (page cache, launcher build), then RUNS times alternating,
+#   the order swapped every round;
 #   before each run it deletes that run's output and waits for writeback to drain (settle).
 #   Prints wall-time medians with min-max, CPU-time medians and the ratio of the wall medians;
 #   the last run's outputs are left in place.
@@ -69,10 +70,18 @@ compare() {
     rm -f "$outj"; "$@" >/dev/null
     local tq=() tj=() cq=() cj=() t
     for ((r = 0; r < runs; r++)); do
-        rm -f "$outq"; settle
-        read -r -a t < <(timed "${q[@]}"); tq+=("${t[0]}"); cq+=("${t[1]}")
+        # Which of two runs in a row pays this machine's erratic cost of fresh page-cache pages
+        # depends on the order (docs/performance.md), so the order alternates: q j, j q, q j...
+        if ((r % 2 == 0)); then
+            rm -f "$outq"; settle
+            read -r -a t < <(timed "${q[@]}"); tq+=("${t[0]}"); cq+=("${t[1]}")
+        fi
         rm -f "$outj"; settle
         read -r -a t < <(timed "$@"); tj+=("${t[0]}"); cj+=("${t[1]}")
+        if ((r % 2 == 1)); then
+            rm -f "$outq"; settle
+            read -r -a t < <(timed "${q[@]}"); tq+=("${t[0]}"); cq+=("${t[1]}")
+        fi
     done
     local mq mj
     mq=$(printf '%s\n' "${tq[@]}" | median)
