@@ -6,8 +6,8 @@ import dev.jimg.block.Extent;
 import dev.jimg.block.ImageException;
 import dev.jimg.block.util.Sizes;
 import dev.jimg.cli.CliContext;
+import dev.jimg.cli.output.MapJson;
 import dev.jimg.cli.output.MapTable;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -60,37 +60,13 @@ final class MapCommand extends VerbBase {
         return 0;
     }
 
-    /**
-     * How much text to gather before writing it out. An image can have thousands of extents, and
-     * written line by line through the print stream (or formatted with {@code printf}) each costs
-     * more than finding it.
-     */
-    private static final int FLUSH_CHARS = 1 << 16;
-
     private void printJson(List<Extent> extents) {
-        StringBuilder text = new StringBuilder(FLUSH_CHARS + 256);
-        text.append('[');
-        for (int i = 0; i < extents.size(); i++) {
-            if (i > 0) {
-                text.append(",\n");
-            }
-            appendJsonEntry(text, extents.get(i));
-            if (text.length() >= FLUSH_CHARS) {
-                write(text);
-                text.setLength(0);
-            }
+        MapJson json = new MapJson(ctx.out());
+        for (Extent e : extents) {
+            json.entry(e.offset(), e.length(), e.depth(), e.isAllocated(), e.isZero(), e.isData(),
+                    e.hasHostOffset() ? e.hostOffset() : -1);
         }
-        text.append("]\n");
-        write(text);
-    }
-
-    /**
-     * As bytes, and as ISO-8859-1 because the JSON is ASCII: that encoding of a string copies its
-     * bytes, where UTF-8's first scans them for non-ASCII characters, a loop the interpreter runs
-     * once per character.
-     */
-    private void write(StringBuilder text) {
-        ctx.out().writeBytes(text.toString().getBytes(StandardCharsets.ISO_8859_1));
+        json.finish();
     }
 
     /**
@@ -112,16 +88,6 @@ final class MapCommand extends VerbBase {
         } finally {
             table.flush();
         }
-    }
-
-    private static void appendJsonEntry(StringBuilder s, Extent e) {
-        s.append("{ \"start\": ").append(e.offset()).append(", \"length\": ").append(e.length())
-                .append(", \"depth\": ").append(e.depth()).append(", \"present\": ").append(e.isAllocated())
-                .append(", \"zero\": ").append(e.isZero()).append(", \"data\": ").append(e.isData());
-        if (e.hasHostOffset()) {
-            s.append(", \"offset\": ").append(e.hostOffset());
-        }
-        s.append('}');
     }
 
     private static long parseOffset(String what, String text) {
