@@ -19,8 +19,9 @@ import java.nio.file.attribute.BasicFileAttributes;
 /**
  * The Linux calls {@link java.nio.channels.FileChannel} does not offer — {@code lseek} with
  * SEEK_DATA/SEEK_HOLE, {@code fallocate} hole punching, {@code fdatasync}, {@code ftruncate},
- * {@code fstat} block counts, {@code copy_file_range}, the FIEMAP {@code ioctl} — made through the FFM API on a second
- * descriptor of the same file.
+ * {@code fstat} block counts, {@code copy_file_range}, the FIEMAP {@code ioctl} — made through
+ * the FFM API on a second descriptor of the same file; and the anonymous mappings of
+ * {@link HugePageBuffers}.
  *
  * <p>A second descriptor is enough because all of these act on the inode, not on the open file
  * description, so they see and affect exactly what the {@code FileChannel} reads and writes;
@@ -57,11 +58,11 @@ final class NativeFileOps {
 
     /** System call numbers; x86-64 and the generic table aarch64 uses differ. */
     private record Syscalls(long openat, long close, long lseek, long fallocate, long fdatasync, long ftruncate,
-            long fstat, long fcntl, long copyFileRange, long ioctl) {
+            long fstat, long fcntl, long copyFileRange, long ioctl, long mmap, long munmap, long madvise) {
         static Syscalls forArch(String arch) {
             return switch (arch) {
-                case "amd64", "x86_64" -> new Syscalls(257, 3, 8, 285, 75, 77, 5, 72, 326, 16);
-                case "aarch64" -> new Syscalls(56, 57, 62, 47, 83, 46, 80, 25, 285, 29);
+                case "amd64", "x86_64" -> new Syscalls(257, 3, 8, 285, 75, 77, 5, 72, 326, 16, 9, 11, 28);
+                case "aarch64" -> new Syscalls(56, 57, 62, 47, 83, 46, 80, 25, 285, 29, 222, 215, 233);
                 default -> null;
             };
         }
@@ -293,6 +294,25 @@ final class NativeFileOps {
     static long ioctl(int fd, long request, long argument) {
         long rc = callWithoutErrno(NR.ioctl(), fd, request, argument, 0, 0, 0);
         return rc < 0 ? -1 : rc;
+    }
+
+    private static final int PROT_READ_WRITE = 0x3;
+    private static final int MAP_PRIVATE_ANONYMOUS = 0x22;
+    private static final int MADV_HUGEPAGE = 14;
+
+    /** A fresh private anonymous read-write mapping of {@code length} bytes: its address, or -1. */
+    static long mmapAnonymous(long length) {
+        long rc = callWithoutErrno(NR.mmap(), 0, length, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0);
+        return rc < 0 ? -1 : rc;
+    }
+
+    /** Asks for transparent huge pages over the range; whether the kernel agreed. */
+    static boolean adviseHugePages(long address, long length) {
+        return callWithoutErrno(NR.madvise(), address, length, MADV_HUGEPAGE, 0, 0, 0) == 0;
+    }
+
+    static void munmap(long address, long length) {
+        callWithoutErrno(NR.munmap(), address, length, 0, 0, 0, 0);
     }
 
     static Result fallocate(int fd, int mode, long offset, long length) {
