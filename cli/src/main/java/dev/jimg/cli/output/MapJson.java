@@ -18,8 +18,11 @@ public final class MapJson {
     private static final byte[] OFFSET = ascii(", \"offset\": ");
     private static final byte[] TRUE = ascii("true");
     private static final byte[] FALSE = ascii("false");
-    /** The longest entry: the names, four 19-digit numbers, three {@code false}. */
-    private static final int LONGEST = 160;
+    /**
+     * More than the longest entry with the separator before it (183 bytes): the names, braces
+     * and {@code ",\n"} (82), four 19-digit numbers, a 10-digit depth and three {@code false}.
+     */
+    private static final int LONGEST = 192;
 
     private final AsciiBuffer text;
     private boolean first = true;

@@ -31,6 +31,20 @@ class MapJsonTest {
         assertEquals("[]\n", printed());
     }
 
+    /** Entries of the greatest length, so that one ends exactly where the buffer would overflow. */
+    @Test
+    void fitsTheLongestPossibleEntriesAcrossBufferFlushes() {
+        MapJson json = new MapJson(out);
+        StringBuilder expected = new StringBuilder("[");
+        for (int i = 0; i < 2000; i++) {
+            json.entry(Long.MAX_VALUE, Long.MAX_VALUE, Integer.MAX_VALUE, false, false, false, Long.MAX_VALUE);
+            expected.append(i > 0 ? ",\n" : "")
+                    .append(entry(Long.MAX_VALUE, Long.MAX_VALUE, Integer.MAX_VALUE, false, false, false, Long.MAX_VALUE));
+        }
+        json.finish();
+        assertEquals(expected.append("]\n").toString(), printed());
+    }
+
     @Test
     void printsEachEntryAsQemuImgAcrossManyBufferFlushes() {
         MapJson json = new MapJson(out);
