@@ -19,8 +19,8 @@ public final class MapJson {
     private static final byte[] TRUE = ascii("true");
     private static final byte[] FALSE = ascii("false");
     /**
-     * More than the longest entry with the separator before it (183 bytes): the names, braces
-     * and {@code ",\n"} (82), four 19-digit numbers, a 10-digit depth and three {@code false}.
+     * More than the longest entry with the separator before it (164 bytes): the names, braces
+     * and {@code ",\n"} (82), three 19-digit numbers, a 10-digit depth and three {@code false}.
      */
     private static final int LONGEST = 192;
 

@@ -31,15 +31,19 @@ class MapJsonTest {
         assertEquals("[]\n", printed());
     }
 
-    /** Entries of the greatest length, so that one ends exactly where the buffer would overflow. */
+    /** Entries of the greatest length, ending at every position a buffer flush could fall on. */
     @Test
     void fitsTheLongestPossibleEntriesAcrossBufferFlushes() {
         MapJson json = new MapJson(out);
         StringBuilder expected = new StringBuilder("[");
-        for (int i = 0; i < 2000; i++) {
-            json.entry(Long.MAX_VALUE, Long.MAX_VALUE, Integer.MAX_VALUE, false, false, false, Long.MAX_VALUE);
+        Random random = new Random(3);
+        for (int i = 0; i < 100_000; i++) {
+            // Mostly the longest entries; now and then a shorter one, so that entries come to
+            // end anywhere in the buffer, the few bytes before a flush included.
+            long start = random.nextInt(8) == 0 ? random.nextLong(1_000_000) : Long.MAX_VALUE;
+            json.entry(start, Long.MAX_VALUE, Integer.MAX_VALUE, false, false, false, Long.MAX_VALUE);
             expected.append(i > 0 ? ",\n" : "")
-                    .append(entry(Long.MAX_VALUE, Long.MAX_VALUE, Integer.MAX_VALUE, false, false, false, Long.MAX_VALUE));
+                    .append(entry(start, Long.MAX_VALUE, Integer.MAX_VALUE, false, false, false, Long.MAX_VALUE));
         }
         json.finish();
         assertEquals(expected.append("]\n").toString(), printed());
