@@ -257,7 +257,8 @@ public final class Converter {
      */
     private final class BufferPool implements AutoCloseable {
         private final BlockingQueue<ByteBuffer> free = new ArrayBlockingQueue<>(settings.parallel());
-        private final HugePageBuffers memory = HugePageBuffers.reserve(settings.parallel(), bufferSize());
+        /** Reserved when the first buffer is needed: a copy without data (an empty image) needs none. */
+        private HugePageBuffers memory;
         private int allocated;
 
         /** A free buffer, waiting for one if all are in use; the planner's alone. */
@@ -268,14 +269,21 @@ public final class Converter {
             }
             if (allocated < settings.parallel()) {
                 allocated++;
-                return memory.next();
+                return memory().next();
             }
             return free.take();
         }
 
         /** A buffer of its own for a worker that keeps it to the end ({@code -W}). */
         ByteBuffer own() {
-            return memory.next();
+            return memory().next();
+        }
+
+        private synchronized HugePageBuffers memory() {
+            if (memory == null) {
+                memory = HugePageBuffers.reserve(settings.parallel(), bufferSize());
+            }
+            return memory;
         }
 
         void add(ByteBuffer b) {
@@ -283,8 +291,10 @@ public final class Converter {
         }
 
         @Override
-        public void close() {
-            memory.close();
+        public synchronized void close() {
+            if (memory != null) {
+                memory.close();
+            }
         }
     }
 

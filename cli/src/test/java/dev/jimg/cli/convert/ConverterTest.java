@@ -64,6 +64,17 @@ class ConverterTest {
     }
 
     @Test
+    void copiesAnEmptyImageInOrderAndOutOfOrder() throws IOException {
+        for (boolean inOrder : new boolean[] {true, false}) {
+            MemoryNode src = new MemoryNode("src", 0, 4096, null);
+            MemoryNode dst = new MemoryNode("dst", 0, 4096, null);
+            new Converter(List.of(src), dst, new ConvertSettings(8, inOrder, 4096, false, true, false, 512),
+                    ProgressListener.NONE).run();
+            assertEquals(0, dst.size());
+        }
+    }
+
+    @Test
     void leavesZeroRunsUnwrittenInAFreshTarget() throws IOException {
         MemoryNode src = new MemoryNode("src", 4 * MiB, 4096, null);
         src.write(0, ByteBuffer.allocate(4 * MiB));           // all stored zeroes
