@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Start-up of the quick verbs (docs/startup.md): jimg through its launcher, side by side with an
-# empty Java program on the same JDK and with qemu-img, timed by hyperfine (Debian package).
+# Start-up of the quick verbs (docs/startup.md), map in both its outputs: jimg through its
+# launcher, side by side with an empty Java program on the same JDK and with qemu-img, timed by
+# hyperfine (Debian package).
 # Target: each verb within 1.5x of the empty program's wall time.
 #
 # The images are the issue's: a 64 GiB sparse raw with 1 GiB of data scattered in 1 MiB pieces,
@@ -53,9 +54,9 @@ if [[ ! -f "$half" ]]; then
 fi
 
 echo "jimg start-up: $runs runs per command in rounds of $per_round; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-26s %22s %22s %13s  %s\n' "" "empty java wall/cpu" "jimg wall/cpu" "jimg/empty" "qemu-img wall/cpu"
+printf '%-30s %22s %22s %13s  %s\n' "" "empty java wall/cpu" "jimg wall/cpu" "jimg/empty" "qemu-img wall/cpu"
 for img in "$sparse" "$half"; do
-    for verb in "info" "check" "map" "measure -O raw"; do
+    for verb in "info" "check" "map" "map --output=json" "measure -O raw"; do
         cmds=("$empty" "$jimg $verb $img" "qemu-img $verb $img")
         $no_aot && cmds+=("env JIMG_NO_AOT=1 $jimg $verb $img")
         for ((round = 0; round * per_round < runs; round++)); do
@@ -70,7 +71,7 @@ def fig(i):
     cpu = statistics.mean(r[i]["user"] + r[i]["system"] for r in rounds)
     return wall * 1000, cpu * 1000
 (ew, ec), (jw, jc), (qw, qc) = fig(0), fig(1), fig(2)
-line = f"{label:<26} {ew:8.1f} / {ec:6.1f} ms  {jw:8.1f} / {jc:6.1f} ms  {jw / ew:4.2f} / {jc / ec:4.2f}  {qw:5.1f} / {qc:5.1f} ms"
+line = f"{label:<30} {ew:8.1f} / {ec:6.1f} ms  {jw:8.1f} / {jc:6.1f} ms  {jw / ew:4.2f} / {jc / ec:4.2f}  {qw:5.1f} / {qc:5.1f} ms"
 if len(rounds[0]) > 3:
     nw, nc = fig(3)
     line += f"   no AOT cache: {nw:6.1f} / {nc:6.1f} ms ({nw / ew:4.2f} / {nc / ec:4.2f})"
