@@ -14,6 +14,7 @@ final class AsciiBuffer {
 
     private final PrintStream out;
     private final byte[] buffer = new byte[SIZE];
+    private final byte[] scratch = new byte[19];
     private int used;
 
     AsciiBuffer(PrintStream out) {
@@ -88,15 +89,14 @@ final class AsciiBuffer {
         if (v < 0) {
             throw new IllegalArgumentException("negative: " + v);
         }
-        int digits = 1;
-        for (long rest = v / 10; rest != 0; rest /= 10) {
-            digits++;
-        }
-        for (int i = digits - 1; i >= 0; i--) {
-            buffer[used + i] = DIGITS[(int) (v % 10)];
+        // Backwards into the scratch array, then copied: one division per digit.
+        int at = scratch.length;
+        do {
+            scratch[--at] = DIGITS[(int) (v % 10)];
             v /= 10;
-        }
-        used += digits;
+        } while (v != 0);
+        System.arraycopy(scratch, at, buffer, used, scratch.length - at);
+        used += scratch.length - at;
     }
 
     /** Writes out what is buffered. */
