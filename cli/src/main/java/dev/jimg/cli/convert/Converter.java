@@ -105,10 +105,12 @@ public final class Converter {
     public void run() throws IOException {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         try {
-            if (settings.inOrder()) {
-                runInOrder(failure);
-            } else {
-                runOutOfOrder(failure);
+            try (BufferPool buffers = new BufferPool()) {
+                if (settings.inOrder()) {
+                    runInOrder(failure, buffers);
+                } else {
+                    runOutOfOrder(failure, buffers);
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -139,15 +141,8 @@ public final class Converter {
      * writer issues their writes strictly in item order — qemu-img's in-order mode, and what makes
      * compressed output identical from run to run. A pool of that many buffers bounds the memory.
      */
-    private void runInOrder(AtomicReference<Throwable> failure) throws InterruptedException {
+    private void runInOrder(AtomicReference<Throwable> failure, BufferPool buffers) throws InterruptedException {
         Planner planner = new Planner();
-        try (BufferPool buffers = new BufferPool()) {
-            runInOrder(failure, planner, buffers);
-        }
-    }
-
-    private void runInOrder(AtomicReference<Throwable> failure, Planner planner, BufferPool buffers)
-            throws InterruptedException {
         BlockingQueue<Future<Prepared>> ordered = new LinkedBlockingQueue<>();
         Future<Prepared> end = CompletableFuture.completedFuture(null);
         Thread writer = Thread.ofVirtual().name("convert-writer").start(() -> {
@@ -209,15 +204,8 @@ public final class Converter {
     }
 
     /** {@code -W}: every worker writes as soon as its item is ready. */
-    private void runOutOfOrder(AtomicReference<Throwable> failure) throws InterruptedException {
+    private void runOutOfOrder(AtomicReference<Throwable> failure, BufferPool buffers) throws InterruptedException {
         Planner planner = new Planner();
-        try (BufferPool buffers = new BufferPool()) {
-            runOutOfOrder(failure, planner, buffers);
-        }
-    }
-
-    private void runOutOfOrder(AtomicReference<Throwable> failure, Planner planner, BufferPool buffers)
-            throws InterruptedException {
         List<Thread> workers = new ArrayList<>();
         for (int i = 0; i < settings.parallel(); i++) {
             workers.add(Thread.ofVirtual().name("convert-", i).start(() -> {
