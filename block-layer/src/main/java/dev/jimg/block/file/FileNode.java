@@ -422,12 +422,12 @@ public final class FileNode implements BlockNode, CopyOffload {
         }
         long size = size();
         if (offset >= size) {
-            return new Extent(offset, length, Extent.ZERO | Extent.ALLOCATED, offset, filename, 0);
+            return hole(offset, length);
         }
         long end = Math.min(offset + length, size);
         int fd = nativeFd();
         if (fd < 0) {
-            return new Extent(offset, end - offset, Extent.DATA | Extent.ALLOCATED, offset, filename, 0);
+            return data(offset, end - offset);
         }
         if (readOnly && !noFiemap) {
             Extent e = statusFromFiemap(fd, offset, end, size);
@@ -438,7 +438,7 @@ public final class FileNode implements BlockNode, CopyOffload {
         if (offset == knownDataAt) {
             // The previous query found data starting here; go straight to its end. (Should a hole
             // have been punched here meanwhile, reporting data is the safe answer.)
-            return dataExtent(fd, offset, end);
+            return dataRun(fd, offset, end);
         }
         long data = NativeFileOps.lseek(fd, offset, NativeFileOps.SEEK_DATA);
         if (data < 0) {
@@ -446,17 +446,17 @@ public final class FileNode implements BlockNode, CopyOffload {
             // without errno: where SEEK_HOLE works, the offset is inside the file (checked above),
             // so SEEK_DATA failed for want of data.
             if (NativeFileOps.lseek(fd, offset, NativeFileOps.SEEK_HOLE) >= 0) {
-                return new Extent(offset, end - offset, Extent.ZERO | Extent.ALLOCATED, offset, filename, 0);
+                return hole(offset, end - offset);
             }
             // The file system cannot tell: assume data, as QEMU does.
-            return new Extent(offset, end - offset, Extent.DATA | Extent.ALLOCATED, offset, filename, 0);
+            return data(offset, end - offset);
         }
         if (data > offset) {
             knownDataAt = data;
             long holeEnd = Math.min(data, end);
-            return new Extent(offset, holeEnd - offset, Extent.ZERO | Extent.ALLOCATED, offset, filename, 0);
+            return hole(offset, holeEnd - offset);
         }
-        return dataExtent(fd, offset, end);
+        return dataRun(fd, offset, end);
     }
 
     /** Whether block status has come from FIEMAP and the file system has not refused it (tests). */
@@ -482,15 +482,24 @@ public final class FileNode implements BlockNode, CopyOffload {
         if (run == 0) {
             return null;
         }
-        return run > 0
-                ? new Extent(offset, run, Extent.DATA | Extent.ALLOCATED, offset, filename, 0)
-                : new Extent(offset, -run, Extent.ZERO | Extent.ALLOCATED, offset, filename, 0);
+        return run > 0 ? data(offset, run) : hole(offset, -run);
     }
 
-    private Extent dataExtent(int fd, long offset, long end) {
+    /** The data at {@code offset}, up to the next hole and at most to {@code end}. */
+    private Extent dataRun(int fd, long offset, long end) {
         long hole = NativeFileOps.lseek(fd, offset, NativeFileOps.SEEK_HOLE);
         long dataEnd = hole < 0 ? end : Math.min(Math.max(hole, offset + 1), end);
-        return new Extent(offset, dataEnd - offset, Extent.DATA | Extent.ALLOCATED, offset, filename, 0);
+        return data(offset, dataEnd - offset);
+    }
+
+    /** Data at {@code offset}; a file's host offset is its guest offset. */
+    private Extent data(long offset, long length) {
+        return Extent.data(offset, length, offset, filename);
+    }
+
+    /** A hole: reads as zero, and is reported allocated with its host offset, as QEMU's file driver does. */
+    private Extent hole(long offset, long length) {
+        return new Extent(offset, length, Extent.ZERO | Extent.ALLOCATED, offset, filename, 0);
     }
 
     @Override
