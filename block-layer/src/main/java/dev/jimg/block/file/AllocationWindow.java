@@ -19,7 +19,7 @@ import java.util.Arrays;
  *
  * @param start first byte this window describes
  * @param end   end (exclusive) of what it describes
- * @param runStarts first byte of each data run, ascending
+ * @param runStarts first byte of each run, ascending
  * @param runEnds   end (exclusive) of each run; {@code runEnds[i] <= runStarts[i + 1]}
  * @param unwritten whether each run is of unwritten blocks rather than of data
  */

@@ -42,7 +42,7 @@ public final class HugePageBuffers implements AutoCloseable {
             throw new IllegalArgumentException(count + " buffers of " + size + " bytes");
         }
         long length = (long) count * size;
-        if (!NativeFileOps.platformSupported() || !NativeFileOps.available()) {
+        if (!NativeFileOps.available()) {
             return new HugePageBuffers(count, size, null, null);
         }
         // One huge page more than needed, so that the buffers can start on a huge-page boundary.
